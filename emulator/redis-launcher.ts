@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+
+/**
+ * Starts a private `redis-server` child: the emulator's default store and the test harness's.
+ * It never touches the Redis that may already listen on 6379.
+ */
+export interface RedisServerOptions {
+  /** Data directory; omitted → nothing is persisted (tests). */
+  dataDir?: string;
+  port?: number;
+  /** Path of the redis-server binary. */
+  binary?: string;
+}
+
+export interface RunningRedis {
+  url: string;
+  port: number;
+  pid: number | undefined;
+  /** Graceful shutdown: with a data dir the append-only file is fsynced first, so no acknowledged write is lost. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
+  const port = options.port ?? (await freePort());
+  const persistence = options.dataDir
+    ? ["--dir", await prepareDir(options.dataDir), "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+    : ["--appendonly", "no", "--save", ""];
+  const child = spawn(
+    options.binary ?? "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--maxmemory-policy", "noeviction", "--daemonize", "no", "--loglevel", "warning", ...persistence],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await waitForPort(port, child, () => output);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    stop: () => stopChild(child),
+  };
+}
+
+async function prepareDir(dir: string) {
+  const absolute = resolve(dir);
+  await mkdir(absolute, { recursive: true });
+  return absolute;
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string) {
+  const deadline = Date.now() + 10_000;
+  const failed = new Promise<never>((_, reject) => {
+    child.once("error", (error) => reject(new Error(`Could not start redis-server: ${error.message}. Is it installed (apt-get install redis-server)?`)));
+    child.once("exit", (code) => reject(new Error(`redis-server exited with code ${code}: ${output().trim()}`)));
+  });
+  while (Date.now() < deadline) {
+    const ready = await Promise.race([ping(port), failed]);
+    if (ready) return;
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 25));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`redis-server did not answer on port ${port} within 10 s`);
+}
+
+async function ping(port: number): Promise<boolean> {
+  const { connect } = await import("node:net");
+  return new Promise((resolvePing) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolvePing(data.toString().startsWith("+PONG"));
+    });
+    socket.once("error", () => {
+      socket.destroy();
+      resolvePing(false);
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    // SIGTERM makes redis-server flush the append-only file and exit cleanly.
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,19 @@
+import type { Context } from "hono";
+import type { Redis } from "ioredis";
+import type { Logger } from "../shared/logger.js";
+
+/** What the router puts on every request's context. */
+export interface AppVariables {
+  requestId: string;
+  /** Who is asking: from the API key, or `default` when auth is off. Every data key is scoped by it. */
+  tenant: string;
+  logger: Logger;
+  /** Redis for this request, connected on first use and released when the response is done. */
+  redis: () => Promise<Redis>;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;

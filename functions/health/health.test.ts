@@ -1,0 +1,106 @@
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { createIdGenerator, systemClock } from "../../shared/clock.js";
+import { loadConfig } from "../../shared/config.js";
+import { silentLogger } from "../../shared/logger.js";
+import { createRedisKeys } from "../../shared/redis-keys.js";
+import { testRedis } from "../../test/redis.js";
+import { createApp } from "../app.js";
+import type { PoolProbe } from "./inference-check.js";
+
+const { redis, prefix } = testRedis();
+afterAll(() => redis.quit());
+
+function build(options: { pool?: PoolProbe; client?: Redis } = {}) {
+  const client = options.client ?? redis;
+  return createApp({
+    config: loadConfig({ REDIS_PREFIX: prefix }),
+    logger: silentLogger,
+    clock: systemClock,
+    ids: createIdGenerator(),
+    keys: createRedisKeys(prefix),
+    redis: { acquire: async () => ({ redis: client, release: async () => undefined }) },
+    version: "9.9.9",
+    startedAt: Date.now() - 5000,
+    systemStats: () => ({ cpu_percent: 1, memory_percent: 2, memory_used_mb: 3, memory_total_mb: 4 }),
+    pool: options.pool ?? { check: async () => ({ endpoints: [{ url: "http://gpu:8000", state: "ready" }] }) },
+    serviceUrls: { redis: "redis://***@db:6379", inference: "http://gpu:8000" },
+  });
+}
+
+describe("GET /health", () => {
+  it("is healthy when Redis and the pool answer", async () => {
+    const response = await build().request("/health");
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: "healthy", version: "9.9.9", checks: { redis: { status: "ok" }, inference: { status: "ok" }, queues: { status: "ok" } } });
+    expect(body.uptime_seconds).toBeGreaterThanOrEqual(5);
+  });
+
+  it("is degraded, still 200, when no inference endpoint is ready", async () => {
+    const pool: PoolProbe = { check: async () => ({ endpoints: [{ url: "http://gpu:8000", state: "unhealthy" }] }) };
+    const response = await build({ pool }).request("/health");
+    expect(response.status).toBe(200);
+    expect((await response.json()).status).toBe("degraded");
+  });
+
+  it("bounds a hanging check by its timeout", async () => {
+    const pool: PoolProbe = { check: () => new Promise(() => undefined) };
+    const started = Date.now();
+    const body = await (await build({ pool }).request("/health")).json();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(body.checks.inference).toMatchObject({ status: "fail", detail: expect.stringContaining("no answer") });
+  });
+
+  it("is unhealthy with 503 when Redis is unreachable", async () => {
+    const dead = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const response = await build({ client: dead }).request("/health");
+    expect(response.status).toBe(503);
+    expect((await response.json()).checks.redis.status).toBe("fail");
+    dead.disconnect();
+  });
+
+  it("flags jobs waiting with no live worker", async () => {
+    await redis.rpush(`${prefix}:bull:memory-capture:wait`, "job-1");
+    const body = await (await build().request("/health")).json();
+    expect(body.status).toBe("degraded");
+    expect(body.checks.queues.detail).toContain("memory-capture");
+    await redis.del(`${prefix}:bull:memory-capture:wait`);
+  });
+});
+
+describe("GET /metrics", () => {
+  it("keeps the original's fields and adds request figures", async () => {
+    const app = build();
+    await app.request("/health");
+    const body = await (await app.request("/metrics")).json();
+    expect(body).toMatchObject({
+      version: "9.9.9",
+      system: { cpu_percent: 1, memory_percent: 2, memory_used_mb: 3, memory_total_mb: 4 },
+      memory_stats: { total_memories: expect.any(Number), storage_threshold: 0.7 },
+    });
+    expect(body.uptime_seconds).toBeGreaterThan(0);
+    expect(body.services).toEqual(
+      expect.arrayContaining([
+        { name: "redis", status: "healthy", url: "redis://***@db:6379" },
+        { name: "inference", status: "healthy", url: "http://gpu:8000" },
+      ]),
+    );
+    expect(body.requests.total).toBeGreaterThanOrEqual(1);
+    expect(body.requests.latency_ms).toHaveProperty("p99");
+  });
+
+  it("exposes Prometheus text that parses line by line", async () => {
+    const app = build();
+    await app.request("/health");
+    const response = await app.request("/metrics/prometheus");
+    expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+    const text = await response.text();
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+    for (const line of text.trim().split("\n")) {
+      if (!line.startsWith("#")) expect(line).toMatch(sample);
+    }
+    expect(text).toContain('archive_http_requests_total{route="/health"}');
+    expect(text).toContain("archive_up 1");
+  });
+});

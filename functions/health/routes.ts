@@ -1,0 +1,36 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../context.js";
+import type { ArchiveFunction } from "../function.js";
+import { renderPrometheus } from "./prometheus.js";
+import type { HealthService } from "./service.js";
+
+export function createHealthRoutes(health: HealthService, functions: readonly ArchiveFunction[]): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+
+  routes.get("/", (c) =>
+    c.json({ service: "archive", version: health.version, health: "/health", functions: functions.map((fn) => fn.name) }),
+  );
+
+  routes.get("/health", async (c) => {
+    const report = await health.health(c.get("redis"));
+    return c.json(report, report.status === "unhealthy" ? 503 : 200);
+  });
+
+  // Each function's health covers just the dependencies that function needs.
+  for (const fn of functions) {
+    routes.get(`/${fn.name}/health`, async (c) => {
+      const report = await health.health(c.get("redis"), fn.checks);
+      return c.json({ function: fn.name, ...report }, report.status === "unhealthy" ? 503 : 200);
+    });
+  }
+
+  routes.get("/metrics", async (c) => c.json(await health.metrics(c.get("redis"))));
+
+  routes.get("/metrics/prometheus", async (c) =>
+    c.body(renderPrometheus(await health.prometheusGauges(c.get("redis"))), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+    }),
+  );
+
+  return routes;
+}

@@ -1,0 +1,142 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { matchedRoutes } from "hono/route";
+import type { Redis } from "ioredis";
+import type { Logger } from "../shared/logger.js";
+import { AppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared/errors.js";
+import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
+import { authenticate } from "./auth.js";
+import type { AppEnv } from "./context.js";
+import type { CoreDeps, RedisLease } from "./deps.js";
+import type { ArchiveFunction } from "./function.js";
+import { createHealthRoutes } from "./health/routes.js";
+import type { HealthService } from "./health/service.js";
+import type { RequestMetrics } from "./health/request-metrics.js";
+
+export interface RouterDeps extends CoreDeps {
+  functions: readonly ArchiveFunction[];
+  health: HealthService;
+  requestMetrics: RequestMetrics;
+}
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+
+/** The one HTTP entry: ids, auth, limits, per-request Redis, every function, errors → problem+json. */
+export function createRouter(deps: RouterDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : deps.ids.next();
+    c.set("requestId", requestId);
+    c.set("logger", deps.logger.child({ requestId }));
+    let lease: Promise<RedisLease> | undefined;
+    c.set("redis", (): Promise<Redis> => (lease ??= deps.redis.acquire()).then((held) => held.redis));
+    try {
+      await next();
+    } finally {
+      c.header("X-Request-Id", requestId);
+      c.res = releaseWhenDone(c.res, lease, c.get("logger"));
+      const route = matchedRoutes(c).findLast((route) => route.method !== "ALL")?.path ?? "unmatched";
+      deps.requestMetrics.record(route, c.res.status, performance.now() - started);
+    }
+  });
+
+  app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey));
+
+  // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.
+  const limits = deps.functions.flatMap((fn) => fn.bodyLimits ?? []);
+  app.use(async (c, next) => {
+    const special = limits.find((limit) => c.req.path.startsWith(limit.pathPrefix));
+    const maxSize = special?.maxBytes ?? deps.config.maxBodyBytes;
+    return bodyLimit({ maxSize, onError: () => { throw payloadTooLarge(maxSize); } })(c, next);
+  });
+
+  app.route("/", createHealthRoutes(deps.health, deps.functions));
+  for (const fn of deps.functions) app.route("/", fn.routes);
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    throw allowed.length > 0
+      ? methodNotAllowed(c.req.method, allowed)
+      : notFound(`No route for ${c.req.method} ${c.req.path}`, "route_not_found");
+  });
+
+  app.onError((error, c) => {
+    const appError = error instanceof HTTPException ? fromHttpException(error) : normalizeError(error);
+    const requestId = c.get("requestId") ?? "unknown";
+    const logger = c.get("logger") ?? deps.logger;
+    if (appError.status >= 500) logger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });
+    const headers = { ...appError.headers, "X-Request-Id": requestId };
+    // OpenAI clients parse OpenAI's error body; everything else speaks RFC 9457.
+    if (c.req.path.startsWith("/v1/")) return c.json(toOpenAIError(appError), appError.status as 400, headers);
+    return c.body(JSON.stringify(toProblem(appError, requestId)), appError.status as 400, {
+      ...headers,
+      "Content-Type": "application/problem+json",
+    });
+  });
+
+  return app;
+}
+
+function fromHttpException(error: HTTPException): AppError {
+  return new AppError({ code: `http_${error.status}`, status: error.status, title: error.message || "HTTP error", detail: error.message });
+}
+
+/**
+ * Releases the request's Redis lease once the response is complete. A stream outlives its
+ * handler, so for event streams the lease is held until the body ends or the client goes away.
+ */
+function releaseWhenDone(response: Response, lease: Promise<RedisLease> | undefined, logger: Logger): Response {
+  if (!lease) return response;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    lease.then((held) => held.release()).catch((error: unknown) => logger.warn("redis_release_failed", { error }));
+  };
+  if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
+    release();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          release();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        controller.error(error);
+        release();
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+      release();
+    },
+  });
+  return new Response(body, response);
+}
+
+const patternCache = new WeakMap<object, { method: string; pattern: RegExp }[]>();
+
+function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
+  let routes = patternCache.get(app);
+  if (!routes) {
+    routes = app.routes
+      .filter((route) => route.method !== "ALL")
+      .map((route) => ({
+        method: route.method,
+        pattern: new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/:[^/]+/g, "/[^/]+").replace(/\*/g, ".*")}$`),
+      }));
+    patternCache.set(app, routes);
+  }
+  return [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))];
+}

@@ -1,0 +1,216 @@
+import { z } from "zod";
+
+/**
+ * The one config loader. Only composition roots call it (with `process.env` or a Worker's `env`);
+ * everything else receives the parsed `Config`. Every variable is listed here with its meaning,
+ * and a test keeps README.md's table in step with this list.
+ */
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const fraction = z.coerce.number().min(0).max(1);
+const flag = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((value) => ["true", "1", "yes"].includes(value));
+
+export const configVariables = {
+  HOST: { schema: z.string().min(1).default("127.0.0.1"), doc: "Interface to listen on. Anything but loopback requires ARCHIVE_API_KEYS." },
+  PORT: { schema: integer(0, 65535).default(8787), doc: "HTTP port." },
+  REDIS_URL: { schema: z.url().optional(), doc: "Redis to use (`redis://[:password@]host:port/db`). Unset in the emulator: a private redis-server is started." },
+  REDIS_PREFIX: { schema: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("archive"), doc: "Prefix of every Redis key (several deployments can share one Redis)." },
+  ARCHIVE_DATA_DIR: { schema: z.string().min(1).default(".data"), doc: "Where the emulator keeps its Redis data and cold memory archives." },
+  LOG_LEVEL: { schema: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"), doc: "Minimum level of the JSON log lines." },
+  ARCHIVE_API_KEYS: { schema: z.string().optional(), doc: "`key1:alice,key2:bob` turns on bearer-token auth; each key maps to a tenant. Unset: auth off, tenant `default`, loopback only." },
+  ARCHIVE_METRICS_KEY: { schema: z.string().min(8).optional(), doc: "If set, `/metrics` and `/metrics/prometheus` require `Authorization: Bearer <this>`." },
+  MAX_BODY_BYTES: { schema: integer(1024, 1 << 30).default(1 << 20), doc: "Largest JSON request body (bytes); larger gets 413." },
+  INFERENCE_ENDPOINTS: { schema: z.string().optional(), doc: "Comma-separated vLLM base URLs; `url#N` sets that endpoint's concurrency limit." },
+  INFERENCE_API_KEY: { schema: z.string().optional(), doc: "Bearer token sent to the inference endpoints (vLLM `--api-key`)." },
+  INFERENCE_MODEL: { schema: z.string().optional(), doc: "Model name to request; default: the first model the engine lists at `/v1/models`." },
+  INFERENCE_CONCURRENCY: { schema: integer(1, 4096).default(16), doc: "Default concurrent requests per endpoint." },
+  INFERENCE_QUEUE_SIZE: { schema: integer(0, 100000).default(64), doc: "Requests allowed to wait for a free endpoint; beyond it 429 + Retry-After." },
+  INFERENCE_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a request waits in the queue before 429." },
+  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Timeout to get response headers from an endpoint." },
+  INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Timeout for the first streamed token." },
+  INFERENCE_PROBE_INTERVAL_MS: { schema: integer(100, 3600000).default(5000), doc: "How often endpoints' `/health` is probed." },
+  INFERENCE_COOLDOWN_MS: { schema: integer(0, 3600000).default(5000), doc: "How long a failing endpoint is skipped before it is tried again." },
+  INFERENCE_MODAL_APP: { schema: z.string().optional(), doc: "Modal app name to discover the vLLM web endpoint from (with INFERENCE_MODAL_FUNCTION; auth via MODAL_TOKEN_ID / MODAL_TOKEN_SECRET)." },
+  INFERENCE_MODAL_FUNCTION: { schema: z.string().optional(), doc: "Modal function serving vLLM (see `gpu/modal/`)." },
+  MODAL_ENVIRONMENT: { schema: z.string().optional(), doc: "Modal environment to look the app up in." },
+  EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
+  EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model name when EMBEDDINGS=pool." },
+  MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
+  MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
+  MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
+  MEMORY_RETRIEVAL: { schema: flag.default(true), doc: "Add relevant memories to chat context by default (per request: `archive.retrieval`)." },
+  MEMORY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Memories added to a chat request." },
+  MEMORY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.5), doc: "Similarity cutoff (0..1) for memories added to chat." },
+  ARCHIVE_DAYS: { schema: integer(0, 36500).default(30), doc: "Memories older than this many days may move to cold storage." },
+  ARCHIVE_KEEP_RECENT: { schema: integer(0, 10000000).default(1000), doc: "The newest N memories of each user always stay hot." },
+  ARCHIVE_HOUR: { schema: integer(0, 23).default(3), doc: "Hour of day (UTC) of the daily archival run." },
+  LIBRARY_DROP_DIR: { schema: z.string().optional(), doc: "Folder watched for documents (emulator and self-hosted Node)." },
+  LIBRARY_DROP_TENANT: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("default"), doc: "Tenant that owns documents from the drop folder." },
+  LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
+  LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
+  CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
+  CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
+  CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
+  CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
+} as const;
+
+type Variables = typeof configVariables;
+export type ConfigSource = Record<string, string | undefined>;
+type Raw = { [Key in keyof Variables]: z.output<Variables[Key]["schema"]> };
+
+export interface InferenceEndpointConfig {
+  url: string;
+  maxConcurrency: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  dataDir: string;
+  logLevel: Raw["LOG_LEVEL"];
+  auth: { apiKeys: ReadonlyMap<string, string> | null; metricsKey: string | undefined };
+  maxBodyBytes: number;
+  inference: {
+    endpoints: InferenceEndpointConfig[];
+    apiKey: string | undefined;
+    model: string | undefined;
+    concurrency: number;
+    queueSize: number;
+    queueTimeoutMs: number;
+    connectTimeoutMs: number;
+    firstTokenTimeoutMs: number;
+    probeIntervalMs: number;
+    cooldownMs: number;
+    modal: { app: string; function: string; environment: string | undefined } | undefined;
+  };
+  embeddings: { provider: "local" | "pool"; model: string | undefined };
+  memory: {
+    weightPerplexity: number;
+    weightNovelty: number;
+    threshold: number;
+    retrieval: boolean;
+    retrievalTopK: number;
+    retrievalMinSimilarity: number;
+  };
+  archive: { days: number; keepRecent: number; hour: number };
+  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(configVariables).map(([key, variable]) => [key, variable.schema])) as {
+    [Key in keyof Variables]: Variables[Key]["schema"];
+  },
+);
+
+function parseApiKeys(value: string | undefined, problems: string[]): Map<string, string> | null {
+  if (value === undefined) return null;
+  const keys = new Map<string, string>();
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const separator = entry.lastIndexOf(":");
+    const key = entry.slice(0, separator);
+    const tenant = entry.slice(separator + 1);
+    if (separator <= 0 || !/^[A-Za-z0-9_-]{1,64}$/.test(tenant)) {
+      problems.push("ARCHIVE_API_KEYS: each entry must be `key:tenant` (tenant: letters, digits, _ or -)");
+    } else if (key.length < 8) {
+      problems.push("ARCHIVE_API_KEYS: keys must be at least 8 characters");
+    } else {
+      keys.set(key, tenant);
+    }
+  }
+  if (keys.size === 0) problems.push("ARCHIVE_API_KEYS: set but holds no `key:tenant` entry");
+  return keys;
+}
+
+function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[]) {
+  const endpoints: InferenceEndpointConfig[] = [];
+  for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [base = "", limit] = entry.split("#");
+    const maxConcurrency = limit === undefined ? fallbackConcurrency : Number(limit);
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+      problems.push(`INFERENCE_ENDPOINTS: "${base}" is not an http(s) URL`);
+    } else if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      problems.push(`INFERENCE_ENDPOINTS: concurrency in "${entry}" must be a positive integer`);
+    } else {
+      endpoints.push({ url: base.replace(/\/+$/, ""), maxConcurrency });
+    }
+  }
+  return endpoints;
+}
+
+export function loadConfig(source: ConfigSource): Config {
+  // An empty variable means "unset", as in most shells' `VAR=` usage.
+  const cleaned = Object.fromEntries(
+    Object.keys(configVariables).map((key) => [key, source[key] === "" ? undefined : source[key]]),
+  );
+  const result = schema.safeParse(cleaned);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  // The hand-parsed variables are checked even when others are bad, so every problem is reported at once.
+  const apiKeys = parseApiKeys(cleaned.ARCHIVE_API_KEYS, problems);
+  const concurrency = result.success ? result.data.INFERENCE_CONCURRENCY : 16;
+  const endpoints = parseEndpoints(cleaned.INFERENCE_ENDPOINTS, concurrency, problems);
+  if (Boolean(cleaned.INFERENCE_MODAL_APP) !== Boolean(cleaned.INFERENCE_MODAL_FUNCTION)) {
+    problems.push("INFERENCE_MODAL_APP and INFERENCE_MODAL_FUNCTION must be set together");
+  }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems);
+  const raw = result.data as Raw;
+
+  return {
+    host: raw.HOST,
+    port: raw.PORT,
+    redisUrl: raw.REDIS_URL,
+    redisPrefix: raw.REDIS_PREFIX,
+    dataDir: raw.ARCHIVE_DATA_DIR,
+    logLevel: raw.LOG_LEVEL,
+    auth: { apiKeys, metricsKey: raw.ARCHIVE_METRICS_KEY },
+    maxBodyBytes: raw.MAX_BODY_BYTES,
+    inference: {
+      endpoints,
+      apiKey: raw.INFERENCE_API_KEY,
+      model: raw.INFERENCE_MODEL,
+      concurrency: raw.INFERENCE_CONCURRENCY,
+      queueSize: raw.INFERENCE_QUEUE_SIZE,
+      queueTimeoutMs: raw.INFERENCE_QUEUE_TIMEOUT_MS,
+      connectTimeoutMs: raw.INFERENCE_CONNECT_TIMEOUT_MS,
+      firstTokenTimeoutMs: raw.INFERENCE_FIRST_TOKEN_TIMEOUT_MS,
+      probeIntervalMs: raw.INFERENCE_PROBE_INTERVAL_MS,
+      cooldownMs: raw.INFERENCE_COOLDOWN_MS,
+      modal:
+        raw.INFERENCE_MODAL_APP && raw.INFERENCE_MODAL_FUNCTION
+          ? { app: raw.INFERENCE_MODAL_APP, function: raw.INFERENCE_MODAL_FUNCTION, environment: raw.MODAL_ENVIRONMENT }
+          : undefined,
+    },
+    embeddings: { provider: raw.EMBEDDINGS, model: raw.EMBEDDINGS_MODEL },
+    memory: {
+      weightPerplexity: raw.MEMORY_WEIGHT_PERPLEXITY,
+      weightNovelty: raw.MEMORY_WEIGHT_NOVELTY,
+      threshold: raw.MEMORY_THRESHOLD,
+      retrieval: raw.MEMORY_RETRIEVAL,
+      retrievalTopK: raw.MEMORY_RETRIEVAL_TOP_K,
+      retrievalMinSimilarity: raw.MEMORY_RETRIEVAL_MIN_SIMILARITY,
+    },
+    archive: { days: raw.ARCHIVE_DAYS, keepRecent: raw.ARCHIVE_KEEP_RECENT, hour: raw.ARCHIVE_HOUR },
+    library: {
+      dropDir: raw.LIBRARY_DROP_DIR,
+      dropTenant: raw.LIBRARY_DROP_TENANT,
+      maxUploadBytes: raw.LIBRARY_MAX_UPLOAD_BYTES,
+      retrievalTopK: raw.LIBRARY_RETRIEVAL_TOP_K,
+    },
+    chat: {
+      historyMessages: raw.CHAT_HISTORY_MESSAGES,
+      maxMessages: raw.CHAT_MAX_MESSAGES,
+      maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
+      maxTokens: raw.CHAT_MAX_TOKENS,
+    },
+  };
+}
