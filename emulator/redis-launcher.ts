@@ -21,6 +21,8 @@ export interface RunningRedis {
   pid: number | undefined;
   /** Graceful shutdown: with a data dir the append-only file is fsynced first, so no acknowledged write is lost. */
   stop(): Promise<void>;
+  /** Last resort from a synchronous `exit` handler: signal the child so it never outlives us. */
+  kill(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -55,6 +57,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     pid: child.pid,
     stop: () => stopChild(child),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    },
   };
 }
 

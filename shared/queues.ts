@@ -1,3 +1,7 @@
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { RedisKeys } from "./redis-keys.js";
+
 /** Names of the BullMQ queues; producers and workers both import them from here. */
 export const queueNames = {
   memoryCapture: "memory-capture",
@@ -6,3 +10,43 @@ export const queueNames = {
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+/** Enqueueing as producers see it; BullMQ stays an implementation detail. */
+export interface JobQueue {
+  add(jobName: string, data: unknown, options?: JobsOptions): Promise<{ id: string | undefined }>;
+}
+
+export interface QueueProvider {
+  /** The queue bound to `redis`. Queues are cached per client, so on Node (one shared client) they are built once. */
+  get(name: QueueName, redis: Redis): JobQueue;
+}
+
+/**
+ * BullMQ's Queue runs in Node and in workerd (nodejs_compat). Tying each Queue to the client it
+ * was made with keeps workerd's rule (no I/O object outlives its request) without costing Node
+ * a Queue per request.
+ */
+export function createQueueProvider(keys: RedisKeys): QueueProvider {
+  const byClient = new WeakMap<Redis, Map<QueueName, Queue>>();
+  return {
+    get(name, redis) {
+      let queues = byClient.get(redis);
+      if (!queues) {
+        queues = new Map();
+        byClient.set(redis, queues);
+      }
+      let queue = queues.get(name);
+      if (!queue) {
+        queue = new Queue(name, { connection: redis, prefix: keys.queuePrefix });
+        queues.set(name, queue);
+      }
+      const bound = queue;
+      return {
+        add: async (jobName, data, options) => {
+          const job = await bound.add(jobName, data, options);
+          return { id: job.id };
+        },
+      };
+    },
+  };
+}

@@ -11,6 +11,9 @@ export function createHealthRoutes(health: HealthService, functions: readonly Ar
     c.json({ service: "archive", version: health.version, health: "/health", functions: functions.map((fn) => fn.name) }),
   );
 
+  // Which tenant the caller's key maps to: the quickest way to check a key works.
+  routes.get("/whoami", (c) => c.json({ tenant: c.get("tenant") }));
+
   routes.get("/health", async (c) => {
     const report = await health.health(c.get("redis"));
     return c.json(report, report.status === "unhealthy" ? 503 : 200);

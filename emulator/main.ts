@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import { composeNode } from "../infra/node/compose.js";
+import { exitOnStartupError, onShutdown, serveHttp } from "../infra/node/serve.js";
+import { ConfigError, loadConfig } from "../shared/config.js";
+import { assertSafeToListen } from "../shared/listen-safety.js";
+import { createLogger } from "../shared/logger.js";
+import { redactUrl } from "../shared/redact.js";
+import { resolveInference } from "./inference.js";
+import { startRedisServer, type RunningRedis } from "./redis-launcher.js";
+
+/**
+ * `npm start`: the whole system in ONE Node process — router, every function, every worker, the
+ * scheduler — with a private redis-server and an inference engine found or emulated.
+ */
+async function main() {
+  const config = loadConfig(process.env);
+  assertSafeToListen(config);
+  const logger = createLogger({ level: config.logLevel });
+
+  let redisServer: RunningRedis | undefined;
+  if (!config.redisUrl) {
+    redisServer = await startRedisServer({ dataDir: join(config.dataDir, "redis") });
+    const started = redisServer;
+    // Even on a crash, the child must not outlive us.
+    process.on("exit", () => started.kill());
+  }
+  const redisUrl = config.redisUrl ?? redisServer!.url;
+  const inference = await resolveInference(config, logger);
+  const system = composeNode({ config, redisUrl, logger, endpoints: inference.endpoints, workers: true });
+  const http = await serveHttp(system.app.fetch, config.host, config.port);
+
+  logger.info("archive_started", {
+    url: http.url,
+    health: `${http.url}/health`,
+    metrics: `${http.url}/metrics`,
+    openai_base_url: `${http.url}/v1`,
+    redis: redisServer ? `private redis-server on :${redisServer.port} (data in ${join(config.dataDir, "redis")})` : redactUrl(redisUrl),
+    redis_pid: redisServer?.pid,
+    inference: inference.kind,
+    auth: config.auth.apiKeys ? `on (${config.auth.apiKeys.size} keys)` : "off (loopback only)",
+  });
+
+  // Order matters: stop taking requests, finish jobs, close clients, and only then stop Redis
+  // (its SIGTERM flushes the append-only file).
+  onShutdown(logger, async () => {
+    await http.close();
+    await system.close();
+    await inference.close();
+    await redisServer?.stop();
+  });
+}
+
+main().catch((error: unknown) => exitOnStartupError(error, (e) => (e instanceof ConfigError ? e.message : undefined)));

@@ -1,0 +1,60 @@
+import { Worker, type Processor } from "bullmq";
+import { Redis } from "ioredis";
+import { workerHeartbeatKey, heartbeatTtlMs } from "../../functions/health/queue-check.js";
+import type { Logger } from "../../shared/logger.js";
+import type { QueueName } from "../../shared/queues.js";
+import type { RedisKeys } from "../../shared/redis-keys.js";
+
+export interface JobWorkerSpec {
+  queue: QueueName;
+  processor: Processor;
+  concurrency?: number;
+}
+
+/**
+ * Runs BullMQ workers for the given processors. Each announces itself in a heartbeat set so
+ * `/health` can tell "jobs waiting, nobody consuming" apart from a merely busy queue.
+ */
+export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; logger: Logger; specs: readonly JobWorkerSpec[]; workerId: string }) {
+  const heartbeat = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, connectionName: "archive-heartbeat" });
+  const workers = options.specs.map((spec) => {
+    // BullMQ needs its own blocking connection per worker.
+    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `archive-worker-${spec.queue}` });
+    const worker = new Worker(spec.queue, spec.processor, {
+      connection,
+      prefix: options.keys.queuePrefix,
+      concurrency: spec.concurrency ?? 1,
+    });
+    worker.on("failed", (job, error) =>
+      options.logger.warn("job_failed", { queue: spec.queue, jobId: job?.id, attempts: job?.attemptsMade, error }),
+    );
+    worker.on("error", (error) => options.logger.error("worker_error", { queue: spec.queue, error }));
+    return { spec, worker, connection };
+  });
+
+  const beat = async () => {
+    const now = Date.now();
+    const pipeline = heartbeat.pipeline();
+    for (const { spec } of workers) {
+      const key = workerHeartbeatKey(options.keys, spec.queue);
+      pipeline.zadd(key, now, options.workerId).zremrangebyscore(key, "-inf", now - heartbeatTtlMs);
+    }
+    await pipeline.exec();
+  };
+  const timer = setInterval(() => void beat().catch((error: unknown) => options.logger.warn("heartbeat_failed", { error })), heartbeatTtlMs / 3);
+  const ready = beat();
+
+  return {
+    ready,
+    workers: workers.map(({ worker }) => worker),
+    async close() {
+      clearInterval(timer);
+      await Promise.all(workers.map(({ worker }) => worker.close()));
+      await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
+      const pipeline = heartbeat.pipeline();
+      for (const { spec } of workers) pipeline.zrem(workerHeartbeatKey(options.keys, spec.queue), options.workerId);
+      await pipeline.exec().catch(() => undefined);
+      await heartbeat.quit().catch(() => heartbeat.disconnect());
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { createModalEndpointSource } from "../../gpu/modal-endpoints.js";
+import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
+import type { Clock } from "../../shared/clock.js";
+import type { Config, InferenceEndpointConfig } from "../../shared/config.js";
+import type { Logger } from "../../shared/logger.js";
+
+/** The pool on Node: static endpoints, or the web URL of a Modal deployment. */
+export function createNodePool(options: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  endpoints?: InferenceEndpointConfig[] | undefined;
+}): InferencePool {
+  const { inference } = options.config;
+  const endpoints =
+    options.endpoints ??
+    (inference.modal
+      ? createModalEndpointSource({ ...inference.modal, maxConcurrency: inference.concurrency })
+      : inference.endpoints);
+  return createInferencePool({ endpoints, config: inference, logger: options.logger, clock: options.clock });
+}

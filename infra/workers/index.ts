@@ -1,0 +1,62 @@
+import { createApp } from "../../functions/app.js";
+import { createInferencePool } from "../../gpu/pool.js";
+import { createIdGenerator, systemClock } from "../../shared/clock.js";
+import { ConfigError, loadConfig, type ConfigSource } from "../../shared/config.js";
+import { createLogger } from "../../shared/logger.js";
+import { redactUrl } from "../../shared/redact.js";
+import { createRedisKeys } from "../../shared/redis-keys.js";
+import { version } from "../../shared/version.js";
+import { createPerRequestRedis } from "./redis.js";
+
+type WorkerEnv = ConfigSource;
+type App = ReturnType<typeof createApp>;
+
+/**
+ * The Cloudflare Workers composition root. `env` only exists inside `fetch`, so the app is built
+ * on the first request of an isolate and reused; everything in it that does I/O per request
+ * (Redis) is leased per request.
+ */
+function build(env: WorkerEnv): App {
+  const config = loadConfig(env);
+  if (!config.auth.apiKeys) {
+    throw new ConfigError(["ARCHIVE_API_KEYS is required on Workers: a Worker is reachable by anyone"]);
+  }
+  if (!config.redisUrl) throw new ConfigError(["REDIS_URL is required on Workers"]);
+  const logger = createLogger({ level: config.logLevel });
+  const clock = systemClock;
+  // No periodic probes here: an isolate has no background time; live traffic moves endpoint states.
+  const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference, logger, clock });
+  return createApp({
+    config,
+    logger,
+    clock,
+    ids: createIdGenerator(clock),
+    keys: createRedisKeys(config.redisPrefix),
+    redis: createPerRequestRedis(config.redisUrl),
+    version,
+    startedAt: clock.now(),
+    systemStats: () => null,
+    pool,
+    serviceUrls: {
+      redis: redactUrl(config.redisUrl),
+      inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),
+    },
+  });
+}
+
+let app: App | undefined;
+
+export default {
+  fetch(request: Request, env: WorkerEnv, context: unknown): Response | Promise<Response> {
+    try {
+      app ??= build(env);
+    } catch (error) {
+      const detail = error instanceof ConfigError ? error.problems.join("; ") : "configuration could not be loaded";
+      return Response.json(
+        { type: "https://archive.dev/problems/misconfigured", title: "Misconfigured", status: 500, detail, code: "misconfigured", requestId: "none" },
+        { status: 500, headers: { "content-type": "application/problem+json" } },
+      );
+    }
+    return app.fetch(request, env, context as never);
+  },
+};

@@ -1,0 +1,20 @@
+import { Redis } from "ioredis";
+import type { RedisProvider } from "../../functions/deps.js";
+
+/**
+ * workerd forbids I/O objects shared across requests: a module-level ioredis client hangs on the
+ * second request. Every lease is therefore a fresh connection, closed when the response is done.
+ */
+export function createPerRequestRedis(url: string): RedisProvider {
+  return {
+    async acquire() {
+      const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: () => null });
+      return {
+        redis,
+        release: async () => {
+          await redis.quit().catch(() => redis.disconnect());
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { foundationContract } from "./foundation.js";
+import type { ContractTarget } from "./target.js";
+
+/** Every contract suite; each runtime runner calls this once. */
+export function defineContracts(target: () => ContractTarget) {
+  foundationContract(target);
+}
