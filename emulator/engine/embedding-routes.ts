@@ -1,0 +1,46 @@
+/**
+ * POST /v1/embeddings in vLLM's wire format, backed by hashed-embedding.ts.
+ * The official openai SDK asks for base64 unless told otherwise, so both
+ * encodings are served.
+ */
+import { Hono } from "hono";
+import { checkModel, createdSeconds, type EngineContext } from "./engine-context";
+import { embedText, toBase64Float32 } from "./hashed-embedding";
+import { embeddingRequestSchema, parseRequestBody } from "./request-schemas";
+import { countTokens } from "./tokenize";
+
+export function createEmbeddingRoutes(context: EngineContext): Hono {
+  const routes = new Hono();
+
+  routes.post("/v1/embeddings", async (c) => {
+    context.recorder.countRequest();
+    const parsed = await parseRequestBody(c.req.raw, embeddingRequestSchema);
+    if (!parsed.ok) return parsed.response;
+    const request = parsed.data;
+    const rejection = checkModel(context, request.model);
+    if (rejection) return rejection;
+
+    const tracker = context.recorder.begin();
+    const inputs = typeof request.input === "string" ? [request.input] : request.input;
+    const data = inputs.map((input, index) => {
+      const vector = embedText(input, context.languageModel);
+      return {
+        index,
+        object: "embedding",
+        embedding: request.encoding_format === "base64" ? toBase64Float32(vector) : vector,
+      };
+    });
+    const promptTokens = inputs.reduce((total, input) => total + countTokens(input), 0);
+    tracker.complete();
+    return c.json({
+      id: `embd-${context.createId()}`,
+      object: "list",
+      created: createdSeconds(context),
+      model: context.model,
+      data,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0, prompt_tokens_details: null },
+    });
+  });
+
+  return routes;
+}

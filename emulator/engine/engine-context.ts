@@ -1,0 +1,63 @@
+/**
+ * What every route of the emulated engine needs, built once by
+ * createEmulatedEngine and handed to each route group.
+ */
+import { engineErrorResponse, modelNotFoundResponse } from "./errors";
+import type { LanguageModel } from "./language-model";
+import type { StatsRecorder } from "./stats";
+
+export interface EngineContext {
+  readonly model: string;
+  readonly maxModelLen: number;
+  readonly tokenDelayMs: number;
+  readonly firstTokenDelayMs: number;
+  readonly languageModel: LanguageModel;
+  readonly recorder: StatsRecorder;
+  /** Milliseconds since the epoch; only used for `created` fields. */
+  readonly now: () => number;
+  /** Unique suffix for response ids ("chatcmpl-<id>"). */
+  readonly createId: () => string;
+}
+
+/** Like vLLM: an omitted model means the served one; any other name is a 404. */
+export function checkModel(context: EngineContext, requestedModel: string | null | undefined): Response | null {
+  if (requestedModel === undefined || requestedModel === null || requestedModel === "") return null;
+  return requestedModel === context.model ? null : modelNotFoundResponse(requestedModel);
+}
+
+export function createdSeconds(context: EngineContext): number {
+  return Math.floor(context.now() / 1000);
+}
+
+export interface Usage {
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly total_tokens: number;
+  readonly prompt_tokens_details: null;
+}
+
+export function usage(promptTokens: number, completionTokens: number): Usage {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: null,
+  };
+}
+
+/** Total wait for a whole generation, so non-streaming replies take as long as streamed ones. */
+export function generationDelayMs(context: EngineContext, completionTokens: number): number {
+  return context.firstTokenDelayMs + context.tokenDelayMs * Math.max(0, completionTokens - 1);
+}
+
+/** vLLM refuses a request whose prompt plus requested completion exceeds the context window. */
+export function checkContextLength(context: EngineContext, promptTokens: number, maxTokens: number | null): Response | null {
+  const requested = promptTokens + (maxTokens ?? 0);
+  if (requested <= context.maxModelLen && promptTokens < context.maxModelLen) return null;
+  return engineErrorResponse(
+    "BadRequestError",
+    `This model's maximum context length is ${context.maxModelLen} tokens. However, you requested ` +
+      `${requested} tokens (${promptTokens} in the messages, ${maxTokens ?? 0} in the completion). ` +
+      "Please reduce the length of the messages or completion.",
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The emulated inference engine: a stand-in for a vLLM server when no GPU
+ * exists. It speaks vLLM's OpenAI-compatible wire format (chat, legacy
+ * completions with prompt logprobs, embeddings, models, health) with
+ * deterministic content, so the pool, chat and memory scoring can be
+ * exercised end to end. Web-standard APIs only: it runs in Node and workerd.
+ */
+import { Hono } from "hono";
+import { createChatRoutes } from "./chat-routes";
+import { createCompletionRoutes } from "./completion-routes";
+import { createEmbeddingRoutes } from "./embedding-routes";
+import type { EngineContext } from "./engine-context";
+import { engineErrorResponse } from "./errors";
+import { getLanguageModel } from "./language-model";
+import { createModelRoutes } from "./model-routes";
+import { createStatsRecorder, type EngineStats } from "./stats";
+
+export type { EngineStats } from "./stats";
+export { EMBEDDING_DIMENSIONS } from "./hashed-embedding";
+export { SYNTHETIC_NOTICE } from "./synthetic-reply";
+
+export const DEFAULT_EMULATED_MODEL = "archive-emulated-1";
+
+export interface EmulatedEngineOptions {
+  /** Model id served and required in requests (default "archive-emulated-1"). */
+  readonly model?: string;
+  /** Context window reported by /v1/models and enforced on requests (default 8192). */
+  readonly maxModelLen?: number;
+  /** Wait between streamed tokens (default 0). */
+  readonly tokenDelayMs?: number;
+  /** Wait before the first token, i.e. time to first token (default 0). */
+  readonly firstTokenDelayMs?: number;
+  /** Clock for `created` fields only; content never depends on it (default Date.now). */
+  readonly now?: () => number;
+  /** Id suffix generator for responses (default: random UUID without dashes, as vLLM). */
+  readonly createId?: () => string;
+}
+
+export interface EmulatedEngine {
+  readonly model: string;
+  readonly app: Hono;
+  readonly fetch: (request: Request) => Promise<Response>;
+  /** Live counters; `aborted` shows the engine saw a client go away mid-generation. */
+  readonly stats: EngineStats;
+}
+
+export function createEmulatedEngine(options: EmulatedEngineOptions = {}): EmulatedEngine {
+  const recorder = createStatsRecorder();
+  const context: EngineContext = {
+    model: options.model ?? DEFAULT_EMULATED_MODEL,
+    maxModelLen: options.maxModelLen ?? 8192,
+    tokenDelayMs: options.tokenDelayMs ?? 0,
+    firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
+    languageModel: getLanguageModel(),
+    recorder,
+    now: options.now ?? Date.now,
+    createId: options.createId ?? (() => crypto.randomUUID().replaceAll("-", "")),
+  };
+
+  const app = new Hono();
+  app.route("/", createModelRoutes(context));
+  app.route("/", createChatRoutes(context));
+  app.route("/", createCompletionRoutes(context));
+  app.route("/", createEmbeddingRoutes(context));
+  // FastAPI's answer for an unknown path, which is what a vLLM server returns.
+  app.notFound((c) => c.json({ detail: "Not Found" }, 404));
+  app.onError((error) => engineErrorResponse("InternalServerError", error.message));
+
+  return {
+    model: context.model,
+    app,
+    fetch: async (request) => app.fetch(request),
+    stats: recorder.stats,
+  };
+}

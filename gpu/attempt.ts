@@ -1,0 +1,190 @@
+/**
+ * One request to one endpoint, with the deadlines that keep a dead or stuck server from holding
+ * a caller (and a slot) forever: response headers within `headerTimeoutMs`, the first body chunk
+ * of a stream within `firstByteTimeoutMs`, and no gap between chunks longer than `idleTimeoutMs`.
+ *
+ * The caller learns which side of the "first byte" line a failure fell on: before it, nothing has
+ * reached the client and the pool may retry elsewhere; after it, the response is committed.
+ */
+export type AttemptResult =
+  | { kind: "success"; latencyMs: number; ttftMs: number | undefined }
+  | { kind: "failure"; error: string }
+  /** The caller went away: no verdict on the endpoint. */
+  | { kind: "aborted" };
+
+export type AttemptOutcome =
+  | { ok: true; response: Response }
+  | { ok: false; error: string; cause: unknown };
+
+export interface AttemptOptions {
+  fetch: typeof fetch;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  stream: boolean;
+  signal: AbortSignal | undefined;
+  headerTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  now: () => number;
+  /** Called exactly once, when the endpoint is done with this request (body consumed, cancelled or failed). */
+  onFinish(result: AttemptResult): void;
+}
+
+/** Headers that describe one hop's connection; forwarding them would corrupt the next hop. */
+const hopByHop = ["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"];
+
+const timeoutError = (message: string) => new DOMException(message, "TimeoutError");
+
+/** A human-readable reason for logs and metrics (undici hides the errno in `cause`). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause;
+  const code = cause && typeof cause === "object" && "code" in cause ? ` (${String(cause.code)})` : "";
+  return `${error.message}${code}`;
+}
+
+/**
+ * Resolves with the response once it may be handed to the client, or with a retryable failure;
+ * rejects only with the caller's abort reason.
+ */
+export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
+  const controller = new AbortController();
+  const started = options.now();
+  const signal = options.signal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (milliseconds: number, message: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(timeoutError(message)), milliseconds);
+  };
+  let finished = false;
+  let committed = false;
+  const onCallerAbort = () => {
+    controller.abort(signal?.reason);
+    // Once the response is out, a caller that aborts without cancelling the body must still free the slot.
+    if (committed) finish({ kind: "aborted" });
+  };
+  const finish = (result: AttemptResult) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onCallerAbort);
+    options.onFinish(result);
+  };
+  if (signal?.aborted) {
+    finish({ kind: "aborted" });
+    throw signal.reason;
+  }
+  signal?.addEventListener("abort", onCallerAbort, { once: true });
+  const fail = (error: unknown): AttemptOutcome => {
+    if (signal?.aborted) {
+      finish({ kind: "aborted" });
+      throw signal.reason;
+    }
+    const description = describeError(error);
+    finish({ kind: "failure", error: description });
+    return { ok: false, error: description, cause: error };
+  };
+
+  arm(options.headerTimeoutMs, `no response headers within ${options.headerTimeoutMs} ms`);
+  let response: Response;
+  try {
+    response = await options.fetch(options.url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body ?? null,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    return fail(error);
+  }
+
+  if (response.status >= 500) {
+    // Read the (small) error body: a consumed body returns the connection to the keep-alive pool.
+    const text = await response.text().catch(() => "");
+    return fail(new Error(`HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ""}`));
+  }
+
+  const headers = new Headers(response.headers);
+  for (const name of hopByHop) headers.delete(name);
+  if (headers.has("content-encoding")) {
+    // fetch already decoded the body; the original encoding and length no longer describe it.
+    headers.delete("content-encoding");
+    headers.delete("content-length");
+  }
+  const init = { status: response.status, statusText: response.statusText, headers };
+
+  if (!response.ok || !response.body) {
+    // A 4xx is the caller's to interpret (chat maps it). It is small: buffer it and free the slot now.
+    let buffered: ArrayBuffer | null = null;
+    try {
+      if (response.body) buffered = await response.arrayBuffer();
+    } catch (error) {
+      return fail(error);
+    }
+    finish({ kind: "success", latencyMs: options.now() - started, ttftMs: undefined });
+    return { ok: true, response: new Response(buffered, init) };
+  }
+
+  const reader = response.body.getReader();
+  let first: ReadableStreamReadResult<Uint8Array> | undefined;
+  let ttftMs: number | undefined;
+  if (options.stream) {
+    arm(options.firstByteTimeoutMs, `no first token within ${options.firstByteTimeoutMs} ms`);
+    try {
+      first = await reader.read();
+    } catch (error) {
+      return fail(error);
+    }
+    ttftMs = options.now() - started;
+  }
+  clearTimeout(timer);
+
+  // From here on bytes may reach the client: no retry, only bookkeeping when the body ends.
+  committed = true;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(stream) {
+        if (!first) return;
+        if (first.done) {
+          stream.close();
+          finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+        } else {
+          stream.enqueue(first.value);
+        }
+      },
+      async pull(stream) {
+        idleTimer = setTimeout(
+          () => controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`)),
+          options.idleTimeoutMs,
+        );
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            stream.close();
+            finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+          } else {
+            stream.enqueue(value);
+          }
+        } catch (error) {
+          stream.error(error);
+          if (signal?.aborted) finish({ kind: "aborted" });
+          else finish({ kind: "failure", error: `stream broke off: ${describeError(error)}` });
+        } finally {
+          clearTimeout(idleTimer);
+        }
+      },
+      async cancel(reason) {
+        clearTimeout(idleTimer);
+        finish({ kind: "aborted" });
+        // Cancelling the upstream body closes that one connection, which is how vLLM learns to stop.
+        await reader.cancel(reason).catch(() => undefined);
+      },
+    },
+    // Read upstream only when the client reads: no buffering between the engine and the client.
+    { highWaterMark: 0 },
+  );
+  return { ok: true, response: new Response(body, init) };
+}

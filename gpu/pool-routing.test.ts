@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "../shared/errors.js";
+import { createFakeFetch, deferred, json, type Deferred, type FakeFetch } from "./fake-fetch.js";
+import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+
+const A = "http://engine-a:8000";
+const B = "http://engine-b:8000";
+
+const config: InferencePoolConfig = {
+  apiKey: undefined,
+  model: undefined,
+  queueSize: 8,
+  queueTimeoutMs: 2000,
+  connectTimeoutMs: 500,
+  firstTokenTimeoutMs: 500,
+  probeIntervalMs: 1000,
+  cooldownMs: 1000,
+};
+
+/** Every request is held until the test releases it, so load is exactly what the test says. */
+function holdingEngine(origins: string[]) {
+  const held: { origin: string; answer: Deferred<Response> }[] = [];
+  const fake: FakeFetch = createFakeFetch(
+    Object.fromEntries(
+      origins.map((origin) => [
+        origin,
+        () => {
+          const answer = deferred<Response>();
+          held.push({ origin, answer });
+          return answer.promise;
+        },
+      ]),
+    ),
+  );
+  return { fake, held };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe("routing", () => {
+  it("sends each request to the endpoint with the fewest outstanding requests", async () => {
+    const { fake, held } = holdingEngine([A, B]);
+    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 4 }, { url: B, maxConcurrency: 4 }], config, fetch: fake.fetch });
+
+    const first = [pool.request("/v1/x"), pool.request("/v1/x"), pool.request("/v1/x"), pool.request("/v1/x")];
+    await settle();
+    expect(held.map((entry) => entry.origin).sort()).toEqual([A, A, B, B]);
+
+    // Finish both of A's: A now has 0 outstanding against B's 2, so the next two go to A.
+    // (Requests are dispatched in call order, so first[i] is held[i].)
+    for (const [index, entry] of held.entries()) {
+      if (entry.origin !== A) continue;
+      entry.answer.resolve(json({ ok: true }));
+      await (await first[index]!).text();
+    }
+    const next = [pool.request("/v1/x"), pool.request("/v1/x")];
+    await settle();
+    expect(held.slice(4).map((entry) => entry.origin)).toEqual([A, A]);
+
+    for (const entry of held) entry.answer.resolve(json({ ok: true }));
+    const unread = [...first.filter((_, index) => held[index]?.origin === B), ...next];
+    await Promise.all(unread.map(async (pending) => (await pending).text()));
+    expect(pool.snapshot().in_flight).toBe(0);
+  });
+
+  it("never sends an endpoint more than its limit, queueing the rest in order", async () => {
+    const fake = createFakeFetch({
+      [A]: async (call) => {
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        return json({ path: call.path });
+      },
+    });
+    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 2 }], config: { ...config, queueSize: 50 }, fetch: fake.fetch });
+
+    const bodies = await Promise.all(
+      Array.from({ length: 30 }, async (_, index) => (await (await pool.request(`/v1/x?i=${index}`)).json()) as { path: string }),
+    );
+    expect(bodies).toHaveLength(30);
+    expect(fake.maxInFlight(A)).toBe(2);
+    // FIFO: the engine saw the requests in the order they were made.
+    expect(fake.calls.map((call) => call.path)).toEqual(Array.from({ length: 30 }, (_, index) => `/v1/x?i=${index}`));
+    expect(pool.snapshot()).toMatchObject({ in_flight: 0, queued: 0, rejected: 0 });
+  });
+
+  it("holds the slot until the body is consumed, not just until headers arrive", async () => {
+    const fake = createFakeFetch({ [A]: () => json({ ok: true }) });
+    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config, fetch: fake.fetch });
+    const response = await pool.request("/v1/x");
+    expect(pool.snapshot().in_flight).toBe(1);
+    await response.json();
+    expect(pool.snapshot().in_flight).toBe(0);
+  });
+});
+
+describe("backpressure", () => {
+  it("rejects at once with 429 and Retry-After when the queue is full", async () => {
+    const { fake, held } = holdingEngine([A]);
+    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config: { ...config, queueSize: 1 }, fetch: fake.fetch });
+
+    const running = pool.request("/v1/x");
+    await settle();
+    const queued = pool.request("/v1/x");
+    const started = Date.now();
+    const error = await pool.request("/v1/x").catch((caught: unknown) => caught);
+    expect(Date.now() - started).toBeLessThan(50);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ status: 429, code: "too_many_requests" });
+    expect(Number((error as AppError).headers["Retry-After"])).toBeGreaterThanOrEqual(1);
+    expect(pool.snapshot()).toMatchObject({ in_flight: 1, queued: 1, rejected: 1 });
+
+    held[0]?.answer.resolve(json({}));
+    await (await running).text();
+    await settle();
+    held[1]?.answer.resolve(json({}));
+    expect((await queued).status).toBe(200);
+  });
+
+  it("rejects with 429 when the wait deadline passes, and frees the queue place", async () => {
+    const { fake, held } = holdingEngine([A]);
+    const pool = createInferencePool({
+      endpoints: [{ url: A, maxConcurrency: 1 }],
+      config: { ...config, queueSize: 4, queueTimeoutMs: 60 },
+      fetch: fake.fetch,
+    });
+    const running = pool.request("/v1/x");
+    await settle();
+    const started = Date.now();
+    const error = await pool.request("/v1/x").catch((caught: unknown) => caught);
+    const waited = Date.now() - started;
+    expect(error).toMatchObject({ status: 429 });
+    expect((error as AppError).headers["Retry-After"]).toBeDefined();
+    expect(waited).toBeGreaterThanOrEqual(55);
+    expect(waited).toBeLessThan(500);
+    expect(pool.snapshot()).toMatchObject({ queued: 0, rejected: 1 });
+    held[0]?.answer.resolve(json({}));
+    await (await running).text();
+  });
+
+  it("answers 503 (not a queue slot) when every endpoint is cooling down", async () => {
+    const fake = createFakeFetch(); // nothing answers
+    const pool = createInferencePool({
+      endpoints: [{ url: A, maxConcurrency: 2 }],
+      config: { ...config, cooldownMs: 30_000 },
+      fetch: fake.fetch,
+      failureThreshold: 1,
+    });
+    await expect(pool.request("/v1/x")).rejects.toMatchObject({ status: 503 });
+    const error = (await pool.request("/v1/x").catch((caught: unknown) => caught)) as AppError;
+    expect(error.status).toBe(503);
+    expect(error.message).toMatch(/unhealthy/);
+    expect(Number(error.headers["Retry-After"])).toBeGreaterThan(20);
+    expect(fake.calls).toHaveLength(0); // refused connections never became calls; the second was not even tried
+  });
+
+  it("fails waiters with 503 at once when the endpoint they wait for turns unhealthy", async () => {
+    const fake = createFakeFetch({ [A]: () => new Promise<Response>(() => undefined) }); // hangs: header timeout
+    const pool = createInferencePool({
+      endpoints: [{ url: A, maxConcurrency: 1 }],
+      config: { ...config, queueTimeoutMs: 10_000, connectTimeoutMs: 40 },
+      fetch: fake.fetch,
+      failureThreshold: 1,
+    });
+    const started = Date.now();
+    const results = await Promise.allSettled([pool.request("/v1/x"), pool.request("/v1/x")]);
+    expect(results.map((result) => result.status === "rejected" && (result.reason as AppError).status)).toEqual([503, 503]);
+    expect(Date.now() - started).toBeLessThan(1000); // not the 10 s queue deadline
+    expect(fake.calls).toHaveLength(1);
+  });
+});

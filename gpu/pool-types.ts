@@ -1,0 +1,58 @@
+import type { Clock } from "../shared/clock.js";
+import type { Config, InferenceEndpointConfig } from "../shared/config.js";
+import type { Logger } from "../shared/logger.js";
+import type { EndpointSource } from "./endpoint-source.js";
+import type { PoolSnapshot } from "./pool-snapshot.js";
+
+/** The pool's contract, apart from its implementation (pool.ts) so consumers can depend on types only. */
+export interface PoolRequestInit {
+  method?: string;
+  /** A string is sent as is; anything else as JSON. */
+  body?: unknown;
+  /** The client's disconnect: aborts the wait in the queue or the upstream request. */
+  signal?: AbortSignal;
+  /** Streamed response: resolve only after the first body chunk (time to first token). */
+  stream?: boolean;
+  /**
+   * Deadline for response headers. Default: `connectTimeoutMs`; for a non-streamed POST, which
+   * vLLM answers only when generation is done, `connectTimeoutMs + firstTokenTimeoutMs`.
+   */
+  timeoutMs?: number;
+}
+
+export interface InferencePool {
+  /**
+   * Send an OpenAI-API request (path like "/v1/chat/completions") through routing, limits and
+   * retries. Resolves once headers (and for streams the first chunk) arrived, with a 2xx or the
+   * engine's 4xx; throws AppError 429 (backpressure) / 503 (no endpoint answered) or the caller's
+   * abort reason. The endpoint slot is released when the body is fully read or cancelled.
+   */
+  request(path: string, init?: PoolRequestInit): Promise<Response>;
+  /** Model to use: the configured one, else the first id of an endpoint's `GET /v1/models` (cached). */
+  model(signal?: AbortSignal): Promise<string>;
+  /** Probe every endpoint's `GET /health` now; returns the snapshot afterwards. */
+  check(timeoutMs: number): Promise<PoolSnapshot>;
+  snapshot(): PoolSnapshot;
+  /** Periodic probes for long-lived runtimes; returns stop. Workers skip it: live traffic moves states. */
+  startProbing(): () => void;
+  /** Ask the endpoint source again now. */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+export type InferencePoolConfig = Pick<
+  Config["inference"],
+  "apiKey" | "model" | "queueSize" | "queueTimeoutMs" | "connectTimeoutMs" | "firstTokenTimeoutMs" | "probeIntervalMs" | "cooldownMs"
+>;
+
+export interface InferencePoolOptions {
+  endpoints: EndpointSource | readonly InferenceEndpointConfig[];
+  config: InferencePoolConfig;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  logger?: Logger;
+  /** Failures in a row that make an endpoint unhealthy. Default 3. */
+  failureThreshold?: number;
+  /** How often the source is listed again (Modal URLs may move). Default 60 s. */
+  refreshIntervalMs?: number;
+}
