@@ -1,4 +1,5 @@
 import { createApp } from "../../functions/app.js";
+import { createChatFunction } from "../../functions/chat/index.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
@@ -35,18 +36,21 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const shared = createSharedRedis(options.redisUrl);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
+  const ids = createIdGenerator(clock);
+  const chat = createChatFunction({ pool, keys, clock, ids, config, logger });
 
   const app = createApp({
     config,
     logger,
     clock,
-    ids: createIdGenerator(clock),
+    ids,
     keys,
     redis: shared.provider,
     version,
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
+    functions: [chat],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",

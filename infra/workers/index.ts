@@ -1,4 +1,5 @@
 import { createApp } from "../../functions/app.js";
+import { createChatFunction } from "../../functions/chat/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { ConfigError, loadConfig, type ConfigSource } from "../../shared/config.js";
@@ -26,17 +27,21 @@ function build(env: WorkerEnv): App {
   const clock = systemClock;
   // No periodic probes here: an isolate has no background time; live traffic moves endpoint states.
   const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference, logger, clock });
+  const ids = createIdGenerator(clock);
+  const keys = createRedisKeys(config.redisPrefix);
+  const chat = createChatFunction({ pool, keys, clock, ids, config, logger });
   return createApp({
     config,
     logger,
     clock,
-    ids: createIdGenerator(clock),
-    keys: createRedisKeys(config.redisPrefix),
+    ids,
+    keys,
     redis: createPerRequestRedis(config.redisUrl),
     version,
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
+    functions: [chat],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),

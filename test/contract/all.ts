@@ -1,7 +1,9 @@
+import { chatContract } from "./chat.js";
 import { foundationContract } from "./foundation.js";
 import type { ContractTarget } from "./target.js";
 
 /** Every contract suite; each runtime runner calls this once. */
 export function defineContracts(target: () => ContractTarget) {
   foundationContract(target);
+  chatContract(target);
 }

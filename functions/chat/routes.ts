@@ -1,0 +1,65 @@
+import { Hono } from "hono";
+import type { Config } from "../../shared/config.js";
+import { validationFailed } from "../../shared/errors.js";
+import type { AppContext, AppEnv } from "../context.js";
+import { readJson } from "../http.js";
+import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
+import type { ChatScope, ChatService } from "./service.js";
+
+/** HTTP only: parse, hand the service a scope, shape the response. */
+export function createChatRoutes(options: { service: ChatService; limits: Config["chat"] }): Hono<AppEnv> {
+  const { service } = options;
+  const completionSchema = createCompletionRequestSchema(options.limits);
+  const routes = new Hono<AppEnv>();
+
+  routes.post("/v1/chat/completions", async (c) => {
+    const body = await readJson(c, completionSchema);
+    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c));
+    const headers = sessionHeaders(result.sessionId);
+    if (result.kind === "json") return c.json(result.completion, 200, headers);
+    return new Response(result.body, {
+      status: 200,
+      headers: {
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        // Reverse proxies (nginx) buffer responses by default, which would hold every token back.
+        "X-Accel-Buffering": "no",
+        ...headers,
+      },
+    });
+  });
+
+  routes.get("/v1/models", async (c) => c.json(await service.models(c.req.raw.signal)));
+
+  routes.post("/chat", async (c) => {
+    const body = await readJson(c, chatRequestSchema);
+    const result = await service.reply({ message: body.message, sessionId: body.session_id ?? sessionHeader(c) }, scopeOf(c));
+    return c.json({ response: result.response, engine: result.engine, session_id: result.sessionId }, 200, sessionHeaders(result.sessionId));
+  });
+
+  return routes;
+}
+
+function scopeOf(c: AppContext): ChatScope {
+  return {
+    tenant: c.get("tenant"),
+    requestId: c.get("requestId"),
+    redis: c.get("redis"),
+    signal: c.req.raw.signal,
+    logger: c.get("logger"),
+  };
+}
+
+/** `X-Session-Id` names the conversation for clients that cannot add body fields (e.g. a stock OpenAI SDK call). */
+function sessionHeader(c: AppContext): string | undefined {
+  const value = c.req.header("x-session-id");
+  if (value === undefined) return undefined;
+  if (!sessionIdPattern.test(value)) {
+    throw validationFailed([{ path: "X-Session-Id", message: "use 1 to 128 letters, digits, `_`, `.`, `:` or `-`" }]);
+  }
+  return value;
+}
+
+function sessionHeaders(sessionId: string | undefined): Record<string, string> {
+  return sessionId === undefined ? {} : { "X-Archive-Session": sessionId };
+}

@@ -1,0 +1,249 @@
+import type { Redis } from "ioredis";
+import type { InferencePool } from "../../gpu/pool.js";
+import type { ChatCompletion, ChatCompletionRequest, ModelList } from "../../gpu/openai-types.js";
+import type { Clock, IdGenerator } from "../../shared/clock.js";
+import type { Config } from "../../shared/config.js";
+import { AppError, badRequest } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
+import type { RedisKeys } from "../../shared/redis-keys.js";
+import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
+import { clientClosed, engineError } from "./engine-errors.js";
+import type { Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
+import { createHistoryStore, type HistoryMessage } from "./history.js";
+import type { ClientMessage, CompletionRequestBody } from "./schema.js";
+import { passThroughChatStream } from "./stream.js";
+import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
+
+/** What chat needs of the pool: routing, limits and retries stay the pool's business. */
+export type ChatPool = Pick<InferencePool, "request" | "model">;
+
+export interface ChatServiceDeps {
+  pool: ChatPool;
+  keys: RedisKeys;
+  clock: Clock;
+  ids: IdGenerator;
+  config: Pick<Config, "chat" | "memory">;
+  logger: Logger;
+  retrievers?: readonly Retriever[];
+  capture?: TurnCapture;
+  /** How long retrieval may hold up a reply (default 300 ms). */
+  retrievalBudgetMs?: number;
+  /** Idle lifetime of a session's history (default 30 days). */
+  historyTtlSeconds?: number;
+}
+
+/** One request's world, handed in by the route (the service knows nothing of Hono). */
+export interface ChatScope {
+  tenant: string;
+  requestId: string;
+  /** Connects on first use; requests that need no Redis never touch it. */
+  redis: () => Promise<Redis>;
+  /** The client's disconnect: cancels retrieval, the queue wait and the engine request. */
+  signal: AbortSignal | undefined;
+  logger: Logger;
+}
+
+export interface ArchiveInfo {
+  session_id: string | null;
+  retrieved: { source: RetrievedPassage["source"]; id: string; similarity: number; citation: Record<string, unknown> }[];
+}
+
+export type CompletionResult =
+  | { kind: "json"; completion: ChatCompletion & { archive: ArchiveInfo }; sessionId: string | undefined }
+  | { kind: "stream"; body: ReadableStream<Uint8Array>; sessionId: string | undefined };
+
+export interface ChatService {
+  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's. */
+  complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
+  /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
+  reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
+  models(signal: AbortSignal | undefined): Promise<ModelList>;
+}
+
+const defaultRetrievalBudgetMs = 300;
+/** Saving history delays the end of a reply; past this it is abandoned (and logged) instead. */
+const historySaveBudgetMs = 2000;
+
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const { pool, clock, config } = deps;
+  const retrievers = deps.retrievers ?? [];
+  const history = createHistoryStore({
+    keys: deps.keys,
+    clock,
+    maxMessages: config.chat.historyMessages,
+    ttlSeconds: deps.historyTtlSeconds,
+  });
+
+  const checkBounds = (messages: readonly ClientMessage[]): number => {
+    if (messages.length > config.chat.maxMessages) {
+      throw new AppError({
+        code: "too_many_messages",
+        status: 400,
+        title: "Bad Request",
+        detail: `A request may hold at most ${config.chat.maxMessages} messages (got ${messages.length}); send fewer or use a session_id`,
+        errors: [{ path: "messages", message: `at most ${config.chat.maxMessages} messages` }],
+      });
+    }
+    const chars = messages.reduce((total, message) => total + messageText(message).length, 0);
+    if (chars > config.chat.maxInputChars) {
+      throw new AppError({
+        code: "input_too_large",
+        status: 413,
+        title: "Payload Too Large",
+        detail: `The messages hold ${chars} characters; the limit is ${config.chat.maxInputChars} (CHAT_MAX_INPUT_CHARS)`,
+        errors: [{ path: "messages", message: `at most ${config.chat.maxInputChars} characters in total` }],
+      });
+    }
+    return chars;
+  };
+
+  /** Memory capture: started, never awaited; a failure is logged and the reply goes on. */
+  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string) => {
+    const capture = deps.capture;
+    if (!capture || message.trim() === "") return;
+    const session = sessionId ?? "";
+    void (async () => {
+      const turnId = await turnIdFor(scope.tenant, session, scope.requestId, message);
+      const redis = await scope.redis();
+      await capture.capture({ tenant: scope.tenant, sessionId: session, message, turnId, capturedAt: clock.now() }, redis);
+    })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
+  };
+
+  const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
+    try {
+      return await history.load(await scope.redis(), scope.tenant, sessionId, budgetChars);
+    } catch (error) {
+      // History makes a reply better; without Redis the question can still be answered.
+      scope.logger.warn("chat_history_unavailable", { error, session_id: sessionId });
+      return [];
+    }
+  };
+
+  const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const save = history.append(await scope.redis(), scope.tenant, sessionId, exchange);
+      const deadline = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), historySaveBudgetMs);
+      });
+      // Promise.race subscribes to `save`, so a late rejection after the timeout is not unhandled.
+      if ((await Promise.race([save, deadline])) === "timeout") {
+        scope.logger.error("chat_history_save_failed", { session_id: sessionId, reason: "timeout" });
+      }
+    } catch (error) {
+      scope.logger.error("chat_history_save_failed", { session_id: sessionId, error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const retrieveFor = async (scope: ChatScope, sessionId: string | undefined, query: string): Promise<RetrievedPassage[]> => {
+    let redis: Redis;
+    try {
+      redis = await scope.redis();
+    } catch (error) {
+      scope.logger.warn("chat_retrieval_skipped", { reason: "redis", error });
+      return [];
+    }
+    return retrievePassages({
+      retrievers,
+      request: { tenant: scope.tenant, sessionId: sessionId ?? "", query, redis },
+      signal: scope.signal,
+      budgetMs: deps.retrievalBudgetMs ?? defaultRetrievalBudgetMs,
+      logger: scope.logger,
+    });
+  };
+
+  /** A rejection caused by the client leaving becomes a quiet 499 instead of a logged 500. */
+  const unlessClientLeft = async <Result>(scope: ChatScope, work: Promise<Result>): Promise<Result> => {
+    try {
+      return await work;
+    } catch (error) {
+      if (scope.signal?.aborted) throw clientClosed(error);
+      throw error;
+    }
+  };
+
+  const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
+    const inputChars = checkBounds(body.messages);
+    const sessionId = requestedSession ?? (body.user ? await sessionIdForUser(body.user) : undefined);
+    const last = body.messages.at(-1);
+    // The turn is the client's newest message when it is a user message; earlier ones were captured before.
+    const userTurn = last?.role === "user" ? messageText(last) : undefined;
+    if (userTurn !== undefined) startCapture(scope, sessionId, userTurn);
+
+    const query = latestUserMessage(body.messages);
+    const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
+    const replay = sessionId !== undefined && wantsReplay(body.messages);
+    const [model, replayed, passages] = await unlessClientLeft(
+      scope,
+      Promise.all([
+        body.model ?? pool.model(scope.signal),
+        replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
+        retrieve && query ? retrieveFor(scope, sessionId, query) : [],
+      ]),
+    );
+
+    const { messages, session_id: _session, archive: _switches, max_tokens, max_completion_tokens, ...sampling } = body;
+    const request: ChatCompletionRequest = {
+      ...sampling,
+      model,
+      messages: assembleMessages(messages, replayed, referenceMessage(passages)),
+      // CHAT_MAX_TOKENS is the default as well as the bound, so no reply runs to the context window by accident.
+      max_tokens: max_tokens ?? (max_completion_tokens == null ? config.chat.maxTokens : undefined),
+      max_completion_tokens,
+    };
+    const archive: ArchiveInfo = {
+      session_id: sessionId ?? null,
+      retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
+    };
+    const remember = (content: string) =>
+      sessionId !== undefined && userTurn !== undefined
+        ? saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        : Promise.resolve();
+    scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
+
+    const stream = body.stream === true;
+    const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
+    if (!response.ok) throw await engineError(response, "the chat completion");
+
+    if (stream && response.body) {
+      const passThrough = passThroughChatStream(response.body, {
+        leading: { archive },
+        fallback: { id: `chatcmpl-${scope.requestId}`, created: Math.floor(clock.now() / 1000), model },
+        // A stream cut off before [DONE] is not saved: half an answer would be replayed as a whole one.
+        onComplete: (reply) => remember(reply.content),
+      });
+      return { kind: "stream", body: passThrough, sessionId };
+    }
+
+    const completion = await unlessClientLeft(scope, response.json() as Promise<ChatCompletion>);
+    await remember(completion.choices[0]?.message.content ?? "");
+    return { kind: "json", completion: { ...completion, archive }, sessionId };
+  };
+
+  return {
+    complete,
+
+    async reply(input, scope) {
+      if (input.message.trim() === "") throw badRequest("The message is empty; send the text to answer in `message`", "empty_message");
+      const sessionId = input.sessionId ?? deps.ids.next();
+      const result = await complete({ messages: [{ role: "user", content: input.message }] }, sessionId, scope);
+      if (result.kind !== "json") throw new Error("a non-streamed request produced a stream");
+      const { completion } = result;
+      return { response: completion.choices[0]?.message.content ?? "", engine: completion.model, sessionId };
+    },
+
+    async models(signal) {
+      let response: Response;
+      try {
+        response = await pool.request("/v1/models", { method: "GET", signal });
+      } catch (error) {
+        if (signal?.aborted) throw clientClosed(error);
+        throw error;
+      }
+      if (!response.ok) throw await engineError(response, "the model list");
+      return (await response.json()) as ModelList;
+    },
+  };
+}

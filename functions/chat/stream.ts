@@ -1,0 +1,128 @@
+import { createSseDecoder, sseDone, type SseEvent } from "../../gpu/sse.js";
+import type { ChatCompletionChunk, Usage } from "../../gpu/openai-types.js";
+
+/**
+ * Streaming pass-through. The engine's bytes go to the client unchanged and unbuffered (a pull
+ * stream with highWaterMark 0: the engine is read only as fast as the client reads); a cheap SSE
+ * decoder watches them on the side to collect the assistant's text for history.
+ *
+ * One frame is added: before the engine's first event, a `chat.completion.chunk` with `choices: []`
+ * and an `archive` object (session, retrieved passages), carrying the engine's id/created/model so
+ * OpenAI clients that merge chunks by id see one completion.
+ */
+export interface StreamedReply {
+  /** Concatenated `delta.content` of choice 0. */
+  content: string;
+  usage: Usage | undefined;
+}
+
+export interface PassThroughOptions {
+  /** Extra fields of the leading frame (e.g. `{archive: {...}}`); undefined sends no leading frame. */
+  leading: Record<string, unknown> | undefined;
+  /** Fallbacks for the leading frame when the engine's first event is not a chunk. */
+  fallback: { id: string; created: number; model: string };
+  /**
+   * Runs once the engine ended the stream with `[DONE]`, before the client's stream closes, so
+   * work that must outlive the response (saving history) finishes while the request still holds
+   * its resources. Must not throw. Not called for a stream that broke off, was cancelled or
+   * carried an error event.
+   */
+  onComplete(reply: StreamedReply): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, options: PassThroughOptions): ReadableStream<Uint8Array> {
+  const decoder = createSseDecoder();
+  const reader = upstream.getReader();
+  const parts: string[] = [];
+  let usage: Usage | undefined;
+  let sawDone = false;
+  let failed = false;
+  // Bytes held back until the engine's first event is known (only while a leading frame is pending).
+  let held: Uint8Array[] | undefined = options.leading ? [] : undefined;
+  let first: ChatCompletionChunk | undefined;
+  let sawEvent = false;
+
+  const observe = (events: readonly SseEvent[]) => {
+    for (const event of events) {
+      sawEvent = true;
+      if (event.data === sseDone) {
+        sawDone = true;
+        continue;
+      }
+      if (sawDone) continue;
+      let chunk: ChatCompletionChunk;
+      try {
+        chunk = JSON.parse(event.data) as ChatCompletionChunk;
+      } catch {
+        continue; // Not ours to judge: the bytes still reach the client unchanged.
+      }
+      first ??= chunk;
+      // vLLM reports a failure mid-generation as an `{error}` event; that reply is not worth keeping.
+      if ("error" in chunk) failed = true;
+      if (chunk.usage) usage = chunk.usage;
+      for (const choice of chunk.choices ?? []) {
+        if (choice.index === 0 && typeof choice.delta?.content === "string") parts.push(choice.delta.content);
+      }
+    }
+  };
+
+  const leadingFrame = (): Uint8Array => {
+    const frame = {
+      id: typeof first?.id === "string" ? first.id : options.fallback.id,
+      object: "chat.completion.chunk",
+      created: typeof first?.created === "number" ? first.created : options.fallback.created,
+      model: typeof first?.model === "string" ? first.model : options.fallback.model,
+      choices: [],
+      ...options.leading,
+    };
+    return encoder.encode(`data: ${JSON.stringify(frame)}\n\n`);
+  };
+
+  const release = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (!held) return;
+    controller.enqueue(leadingFrame());
+    for (const bytes of held) controller.enqueue(bytes);
+    held = undefined;
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // Loop until something was enqueued: a pull that enqueues nothing is not called again.
+        for (;;) {
+          let result: ReadableStreamReadResult<Uint8Array>;
+          try {
+            result = await reader.read();
+          } catch (error) {
+            controller.error(error);
+            return;
+          }
+          if (result.done) {
+            observe(decoder.end());
+            release(controller);
+            if (sawDone && !failed) await options.onComplete({ content: parts.join(""), usage });
+            controller.close();
+            return;
+          }
+          observe(decoder.push(result.value));
+          if (!held) {
+            controller.enqueue(result.value);
+            return;
+          }
+          held.push(result.value);
+          if (sawEvent) {
+            release(controller);
+            return;
+          }
+        }
+      },
+      async cancel(reason) {
+        // Cancelling the engine's body closes that connection, which is how vLLM learns to stop.
+        await reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,73 @@
+import { consumeStream, round, runLoad, type LoadResult } from "./load.js";
+import { startArchive, startEngineProcess } from "./processes.js";
+
+export interface ChatBenchRow {
+  concurrency: number;
+  direct: LoadResult;
+  archive: LoadResult;
+  added_p50_ms: number;
+  added_p99_ms: number;
+  added_ttft_p50_ms: number;
+  throughput_ratio: number;
+}
+
+const body = JSON.stringify({
+  model: "archive-emulated-1",
+  messages: [{ role: "user", content: "Tell me something about lighthouse keepers." }],
+  max_tokens: 16,
+  stream: true,
+});
+
+const streamFrom = (base: string, headers: Record<string, string>) => async (started: number) =>
+  consumeStream(
+    await fetch(`${base}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }),
+    started,
+  );
+
+/**
+ * Archive in front of the emulated engine vs the engine directly, same run, same client.
+ * The engine streams 16 tokens 5 ms apart, like a small model on a busy GPU. Retrieval is off so
+ * the figure is the router + pool + history/capture overhead, not embedding time.
+ */
+export async function benchChat(options: { durationMs?: number; levels?: number[] } = {}) {
+  const durationMs = options.durationMs ?? 5000;
+  const engine = await startEngineProcess(5);
+  const archive = await startArchive({
+    INFERENCE_ENDPOINTS: engine.url,
+    INFERENCE_CONCURRENCY: "1024",
+    INFERENCE_QUEUE_SIZE: "1024",
+    MEMORY_RETRIEVAL: "false",
+  });
+  const rows: ChatBenchRow[] = [];
+  try {
+    const direct = streamFrom(engine.url, {});
+    const viaArchive = streamFrom(archive.baseUrl, {});
+    await runLoad(8, 1000, direct); // warm both paths (JIT, connections)
+    await runLoad(8, 1000, viaArchive);
+    for (const concurrency of options.levels ?? [1, 50, 200]) {
+      const directResult = await runLoad(concurrency, durationMs, direct);
+      const archiveResult = await runLoad(concurrency, durationMs, viaArchive);
+      rows.push({
+        concurrency,
+        direct: directResult,
+        archive: archiveResult,
+        added_p50_ms: round(archiveResult.latency_ms.p50 - directResult.latency_ms.p50),
+        added_p99_ms: round(archiveResult.latency_ms.p99 - directResult.latency_ms.p99),
+        added_ttft_p50_ms: round(archiveResult.ttft_ms.p50 - directResult.ttft_ms.p50),
+        throughput_ratio: round(archiveResult.throughput_rps / Math.max(0.001, directResult.throughput_rps)),
+      });
+    }
+  } finally {
+    await archive.stop();
+    engine.stop();
+  }
+  const table = [
+    "| streams | direct p50 / p99 (ms) | Archive p50 / p99 (ms) | added p50 / p99 (ms) | TTFT direct → Archive p50 (ms) | throughput direct → Archive (req/s) | ratio |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows.map(
+      (row) =>
+        `| ${row.concurrency} | ${row.direct.latency_ms.p50} / ${row.direct.latency_ms.p99} | ${row.archive.latency_ms.p50} / ${row.archive.latency_ms.p99} | ${row.added_p50_ms} / ${row.added_p99_ms} | ${row.direct.ttft_ms.p50} → ${row.archive.ttft_ms.p50} | ${row.direct.throughput_rps} → ${row.archive.throughput_rps} | ${row.throughput_ratio}× |`,
+    ),
+  ].join("\n");
+  return { name: "chat", rows, table };
+}
