@@ -33,13 +33,13 @@ export const configVariables = {
   INFERENCE_MODAL_FUNCTION: { schema: z.string().optional(), doc: "Modal function serving vLLM (see `gpu/modal/`)." },
   MODAL_ENVIRONMENT: { schema: z.string().optional(), doc: "Modal environment to look the app up in." },
   EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
-  EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model name when EMBEDDINGS=pool." },
+  EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model served by the pool's `/v1/embeddings`; required when EMBEDDINGS=pool." },
   MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
   MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
   MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
   MEMORY_RETRIEVAL: { schema: flag.default(true), doc: "Add relevant memories to chat context by default (per request: `archive.retrieval`)." },
   MEMORY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Memories added to a chat request." },
-  MEMORY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.5), doc: "Similarity cutoff (0..1) for memories added to chat." },
+  MEMORY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for memories added to chat; similarity is (1 + cosine) / 2, so 0.5 is unrelated." },
   ARCHIVE_DAYS: { schema: integer(0, 36500).default(30), doc: "Memories older than this many days may move to cold storage." },
   ARCHIVE_KEEP_RECENT: { schema: integer(0, 10000000).default(1000), doc: "The newest N memories of each user always stay hot." },
   ARCHIVE_HOUR: { schema: integer(0, 23).default(3), doc: "Hour of day (UTC) of the daily archival run." },
@@ -161,6 +161,9 @@ export function loadConfig(source: ConfigSource): Config {
   const endpoints = parseEndpoints(cleaned.INFERENCE_ENDPOINTS, concurrency, problems);
   if (Boolean(cleaned.INFERENCE_MODAL_APP) !== Boolean(cleaned.INFERENCE_MODAL_FUNCTION)) {
     problems.push("INFERENCE_MODAL_APP and INFERENCE_MODAL_FUNCTION must be set together");
+  }
+  if (cleaned.EMBEDDINGS === "pool" && !cleaned.EMBEDDINGS_MODEL) {
+    problems.push("EMBEDDINGS_MODEL: required when EMBEDDINGS=pool (the model the engine serves at /v1/embeddings)");
   }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const raw = result.data as Raw;

@@ -24,6 +24,7 @@ const target = (): ContractTarget => ({
   name: "emulator",
   keys: contractKeys,
   baseUrl: emulator.baseUrl,
+  coldStore: true,
   fetch: (path, init) => fetch(`${emulator.baseUrl}${path}`, init),
 });
 

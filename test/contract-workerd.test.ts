@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, inject } from "vitest";
+import { composeNode, type NodeComposition } from "../infra/node/compose.js";
+import { loadConfig } from "../shared/config.js";
+import { silentLogger } from "../shared/logger.js";
 import { defineContracts } from "./contract/all.js";
 import { contractApiKeys, contractKeys, type ContractTarget } from "./contract/target.js";
 import { startEngineServer } from "./engine-server.js";
@@ -6,20 +9,27 @@ import { startWorkerd } from "./workerd.js";
 
 let worker: Awaited<ReturnType<typeof startWorkerd>>;
 let engine: Awaited<ReturnType<typeof startEngineServer>>;
+let jobs: NodeComposition;
 
+// As deployed: the HTTP functions in workerd, the BullMQ workers on Node, one Redis between them.
 beforeAll(async () => {
   engine = await startEngineServer();
-  worker = await startWorkerd({
+  const env = {
     REDIS_URL: inject("redisUrl"),
     REDIS_PREFIX: `contract-${crypto.randomUUID().slice(0, 8)}`,
     ARCHIVE_API_KEYS: contractApiKeys,
     INFERENCE_ENDPOINTS: engine.url,
     EMBEDDINGS: "pool",
-  });
+    EMBEDDINGS_MODEL: engine.engine.model,
+  };
+  jobs = composeNode({ config: loadConfig(env), redisUrl: env.REDIS_URL, logger: silentLogger, workers: true });
+  await jobs.ready;
+  worker = await startWorkerd(env);
 }, 120_000);
 
 afterAll(async () => {
   await worker?.close();
+  await jobs?.close();
   await engine?.close();
 });
 
@@ -27,6 +37,7 @@ const target = (): ContractTarget => ({
   name: "workerd",
   keys: contractKeys,
   baseUrl: undefined,
+  coldStore: false,
   fetch: (path, init) => worker.fetch(path, init),
 });
 

@@ -1,24 +1,30 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
+import { createMemoryFunction } from "../../functions/memory/index.js";
+import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
+import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
+import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import type { Logger } from "../../shared/logger.js";
+import { createQueueProvider } from "../../shared/queues.js";
 import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
+import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { version } from "../../shared/version.js";
+import { createFileColdStore } from "./cold-store-files.js";
+import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { readSystemStats } from "./system-stats.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
+  /** Resolves once the background workers (if any) are consuming. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
-/**
- * The Node composition root shared by the emulator and `infra/node/server.ts`: builds every
- * dependency once and hands it down.
- */
 export interface NodeCompositionOptions {
   config: Config;
   redisUrl: string;
@@ -29,15 +35,41 @@ export interface NodeCompositionOptions {
   workers?: boolean;
 }
 
+/** The one embedder of a process; `pool` embeddings are the only kind Workers can use too. */
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder {
+  if (config.embeddings.provider === "local") return createLocalEmbedder();
+  return createPoolEmbedder({
+    request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
+    model: config.embeddings.model ?? "",
+  });
+}
+
+/**
+ * The Node composition root shared by the emulator, `server.ts` and `worker.ts`: builds every
+ * dependency once and hands it down.
+ */
 export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const { config, logger } = options;
   const clock = systemClock;
   const keys = createRedisKeys(config.redisPrefix);
+  const ids = createIdGenerator(clock);
   const shared = createSharedRedis(options.redisUrl);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
-  const ids = createIdGenerator(clock);
-  const chat = createChatFunction({ pool, keys, clock, ids, config, logger });
+  const embedder = createEmbedder(config, pool);
+  const replicas = createVectorReplicaCache();
+  const queues = createQueueProvider(keys);
+
+  const memory = createMemoryFunction({
+    keys, clock, ids, config, logger, pool, embedder, replicas, queues,
+    redis: shared.provider,
+    coldStore: createFileColdStore({ dataDir: config.dataDir }),
+  });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever],
+    capture: memory.capture,
+  });
 
   const app = createApp({
     config,
@@ -50,17 +82,28 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat],
+    functions: [chat, memory.fn],
+    metricsSources: [memory.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
     },
   });
 
+  const workers = options.workers
+    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, specs: memory.jobs, workerId: `node-${ids.next()}` })
+    : undefined;
+  const ready = workers
+    ? Promise.all([workers.ready, memory.schedule(shared.redis)]).then(() => undefined)
+    : Promise.resolve();
+  ready.catch((error: unknown) => logger.error("workers_start_failed", { error }));
+
   return {
     app,
+    ready,
     async close() {
       stopProbing();
+      await workers?.close();
       pool.close();
       await shared.close();
     },

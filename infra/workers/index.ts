@@ -1,5 +1,9 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
+import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createPoolEmbedder } from "../../shared/embeddings/index.js";
+import { createQueueProvider } from "../../shared/queues.js";
+import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { ConfigError, loadConfig, type ConfigSource } from "../../shared/config.js";
@@ -29,19 +33,33 @@ function build(env: WorkerEnv): App {
   const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference, logger, clock });
   const ids = createIdGenerator(clock);
   const keys = createRedisKeys(config.redisPrefix);
-  const chat = createChatFunction({ pool, keys, clock, ids, config, logger });
+  const redis = createPerRequestRedis(config.redisUrl);
+  // The local embedder (TensorFlow.js, 27 MB of weights) cannot ship in a Worker: embeddings come from the pool.
+  if (config.embeddings.provider !== "pool") throw new ConfigError(["EMBEDDINGS must be `pool` on Workers (with EMBEDDINGS_MODEL)"]);
+  const embedder = createPoolEmbedder({
+    request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
+    model: config.embeddings.model ?? "",
+  });
+  // Archival needs a cold store, which lives on Node: no coldStore here, so those endpoints answer 501.
+  const memory = createMemoryFunction({
+    keys, clock, ids, config, logger, pool, embedder, redis,
+    replicas: createVectorReplicaCache(),
+    queues: createQueueProvider(keys),
+  });
+  const chat = createChatFunction({ pool, keys, clock, ids, config, logger, retrievers: [memory.retriever], capture: memory.capture });
   return createApp({
     config,
     logger,
     clock,
     ids,
     keys,
-    redis: createPerRequestRedis(config.redisUrl),
+    redis,
     version,
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat],
+    functions: [chat, memory.fn],
+    metricsSources: [memory.metricsSource],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),

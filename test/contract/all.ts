@@ -1,9 +1,11 @@
 import { chatContract } from "./chat.js";
 import { foundationContract } from "./foundation.js";
+import { memoryContract } from "./memory.js";
 import type { ContractTarget } from "./target.js";
 
 /** Every contract suite; each runtime runner calls this once. */
 export function defineContracts(target: () => ContractTarget) {
   foundationContract(target);
   chatContract(target);
+  memoryContract(target);
 }

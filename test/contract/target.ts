@@ -6,6 +6,8 @@ export interface ContractTarget {
   /** Real HTTP base URL when the runtime has one (for the openai SDK); undefined in-process. */
   baseUrl: string | undefined;
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Whether memory archival has a cold store here (Node: files; Workers: none → 501). */
+  coldStore: boolean;
 }
 
 export const contractKeys = { alice: "alice-key-0123456789", bob: "bob-key-0123456789" };

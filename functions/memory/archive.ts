@@ -1,0 +1,205 @@
+import type { Redis } from "ioredis";
+import type { IdGenerator } from "../../shared/clock.js";
+import type { Config } from "../../shared/config.js";
+import { AppError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
+import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
+import type { ColdStore } from "./cold-store.js";
+import { memoryIdPattern } from "./identity.js";
+import { encodeRecord, toMemoryItem, type MemoryItem } from "./records.js";
+import type { MemoryScope } from "./service.js";
+import { acquireLock, releaseLock, runRestore } from "./store-scripts.js";
+import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
+
+export interface ArchiveServiceDeps extends MemoryStoreDeps {
+  ids: IdGenerator;
+  config: Pick<Config, "archive">;
+  logger: Logger;
+  /** Absent where archival does not run (Workers): run, search and restore answer 501. */
+  coldStore?: ColdStore | undefined;
+  /** Memories per cold batch (default 500). */
+  batchSize?: number;
+  /** Life of a tenant's archive lock; renewed every batch (default 10 minutes). */
+  lockTtlMs?: number;
+}
+
+export interface ArchiveStats {
+  archived: number;
+  cold_store: string | null;
+  batches: number | null;
+  pending_batches: number | null;
+  oldest_created_at: string | null;
+  newest_created_at: string | null;
+  bytes: number | null;
+  last_run: (ArchiveRunResult & { finished_at: string }) | null;
+}
+
+export interface ArchiveService {
+  readonly available: boolean;
+  run(scope: MemoryScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
+  /** Every tenant that has memories; a tenant whose run is already going is skipped. */
+  runAll(redis: Redis, now: number): Promise<{ tenants: number; archived: number; skipped: number; failed: number }>;
+  stats(scope: MemoryScope): Promise<ArchiveStats>;
+  search(scope: MemoryScope, query: string, topK: number): Promise<{ memories: (MemoryItem & { archived_at: string })[]; total: number }>;
+  restore(scope: MemoryScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
+}
+
+export const archiveUnavailable = () =>
+  new AppError({
+    code: "archive_unavailable",
+    status: 501,
+    title: "Not Implemented",
+    detail:
+      "Cold storage is not available on this runtime (Cloudflare Workers): archival, archive search and restore run on Node " +
+      "(`npm start` or infra/node), which archive daily at ARCHIVE_HOUR. GET /memories/archive/stats works everywhere.",
+  });
+
+const archiveBusy = (tenant: string) =>
+  new AppError({
+    code: "archive_busy",
+    status: 409,
+    title: "Conflict",
+    detail: `An archive run or restore for "${tenant}" is in progress; try again when it is done`,
+    isRetryable: true,
+    headers: { "Retry-After": "5" },
+  });
+
+const lastRunField = "memory-archive-last-run";
+
+export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
+  const lockTtlMs = deps.lockTtlMs ?? 10 * 60_000;
+
+  const requireColdStore = (): ColdStore => {
+    if (!deps.coldStore) throw archiveUnavailable();
+    return deps.coldStore;
+  };
+
+  /** Runs `work` holding the tenant's archive lock, which also keeps restores out of a run's way. */
+  const locked = async <Result>(redis: Redis, tenant: string, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
+    const key = memoryKeysFor(deps.keys, tenant).lock;
+    const token = deps.ids.next();
+    if (!(await acquireLock(redis, key, token, lockTtlMs))) return "busy";
+    try {
+      return await work(token);
+    } finally {
+      await releaseLock(redis, key, token);
+    }
+  };
+
+  const runTenant = async (redis: Redis, tenant: string, now: number) => {
+    const coldStore = requireColdStore();
+    return locked(redis, tenant, async (token) => {
+      const store = openMemoryStore(deps, redis, tenant);
+      const result = await archiveTenant({ ...deps, coldStore, lockTtlMs }, store, token, now);
+      await redis.set(deps.keys.tenant(tenant, lastRunField), JSON.stringify({ ...result, finished_at: new Date(deps.clock.now()).toISOString() }));
+      return result;
+    });
+  };
+
+  return {
+    available: deps.coldStore !== undefined,
+
+    async run(scope, now) {
+      const result = await runTenant(scope.redis, scope.tenant, now);
+      if (result === "busy") throw archiveBusy(scope.tenant);
+      return { tenant: scope.tenant, ...result };
+    },
+
+    async runAll(redis, now) {
+      requireColdStore();
+      const tenants = await redis.smembers(deps.keys.global("memory", "tenants"));
+      const totals = { tenants: tenants.length, archived: 0, skipped: 0, failed: 0 };
+      for (const tenant of tenants) {
+        try {
+          const result = await runTenant(redis, tenant, now);
+          if (result === "busy") totals.skipped += 1;
+          else totals.archived += result.archived;
+        } catch (error) {
+          // One tenant's failure must not keep the others' memories from moving; the job reports it.
+          totals.failed += 1;
+          deps.logger.error("memory_archive_failed", { tenant, error });
+        }
+      }
+      return totals;
+    },
+
+    async stats(scope) {
+      const store = openMemoryStore(deps, scope.redis, scope.tenant);
+      const [counts, lastRun, cold] = await Promise.all([
+        store.counts(),
+        scope.redis.get(deps.keys.tenant(scope.tenant, lastRunField)),
+        deps.coldStore?.stats(scope.tenant),
+      ]);
+      const iso = (value: number | null | undefined) => (value === null || value === undefined ? null : new Date(value).toISOString());
+      return {
+        archived: counts.archived,
+        cold_store: deps.coldStore?.kind ?? null,
+        batches: cold?.committedBatches ?? null,
+        pending_batches: cold?.pendingBatches ?? null,
+        oldest_created_at: iso(cold?.oldestCreatedAt),
+        newest_created_at: iso(cold?.newestCreatedAt),
+        bytes: cold?.bytes ?? null,
+        last_run: lastRun ? (JSON.parse(lastRun) as ArchiveStats["last_run"]) : null,
+      };
+    },
+
+    async search(scope, query, topK) {
+      const coldStore = requireColdStore();
+      const [vector] = await deps.embedder.embed([query], scope.signal);
+      if (!vector) throw new Error("the embedder returned no vector");
+      const matches = await coldStore.search(scope.tenant, { vector, embedder: deps.embedder.id, topK: topK + 8 });
+      if (matches.length === 0) return { memories: [], total: 0 };
+      // Redis's archived index is the truth: a copy it does not name is a restore's leftover.
+      const owners = await scope.redis.hmget(memoryKeysFor(deps.keys, scope.tenant).archived, ...matches.map((match) => match.record.id));
+      const memories = matches
+        .filter((match, position) => owners[position] === match.batchId)
+        .slice(0, topK)
+        .map((match) => ({
+          ...toMemoryItem(fromArchivedMemory(match.record, 0), match.similarity),
+          archived_at: new Date(match.record.archivedAt).toISOString(),
+        }));
+      return { memories, total: memories.length };
+    },
+
+    async restore(scope, ids) {
+      const coldStore = requireColdStore();
+      const unique = [...new Set(ids)];
+      const outcome = await locked(scope.redis, scope.tenant, async () => {
+        const store = openMemoryStore(deps, scope.redis, scope.tenant);
+        const candidates = unique.filter((id) => memoryIdPattern.test(id));
+        const owners = candidates.length > 0 ? await scope.redis.hmget(store.keys.archived, ...candidates) : [];
+        const wanted = new Map(candidates.flatMap((id, position) => (owners[position] ? [[id, owners[position]] as const] : [])));
+        const entries = (await coldStore.get(scope.tenant, [...wanted.keys()])).filter((entry) => wanted.get(entry.record.id) === entry.batchId);
+        if (entries.length < wanted.size) deps.logger.error("memory_restore_missing", { missing: wanted.size - entries.length });
+        // Vectors from another embedder would be noise next to the current ones: those are embedded again.
+        const stale = entries.filter((entry) => entry.record.embedder !== deps.embedder.id);
+        const fresh = stale.length > 0 ? await deps.embedder.embed(stale.map((entry) => entry.record.message), scope.signal) : [];
+        const vectors = new Map(stale.map((entry, position) => [entry.record.id, fresh[position]]));
+        const now = deps.clock.now();
+        // Vector first, then the record: the same order as every write (see store-scripts.ts).
+        await store.index.apply({
+          upsert: entries.map(({ record }) => ({ id: record.id, vector: vectors.get(record.id) ?? record.embedding, data: vectorData(now, record.sessionId) })),
+        });
+        const restored: { id: string; batchId: string }[] = [];
+        for (const entry of entries) {
+          const record = fromArchivedMemory(entry.record, now);
+          const done = await runRestore(scope.redis, store.keys, {
+            id: record.id,
+            batchId: entry.batchId,
+            createdAt: record.createdAt,
+            contentHash: record.contentHash,
+            tenant: scope.tenant,
+            fields: encodeRecord(record),
+          });
+          if (done) restored.push({ id: record.id, batchId: entry.batchId });
+        }
+        // Last: until this returns, a crash leaves a hot memory plus a cold copy the archived index no longer names (ignored, then rewritten away).
+        await coldStore.remove(scope.tenant, restored);
+        return restored.map((entry) => entry.id);
+      });
+      if (outcome === "busy") throw archiveBusy(scope.tenant);
+      const restoredIds = new Set(outcome);
+      return { restored: outcome, not_found: unique.filter((id) => !restoredIds.has(id)) };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Content hashes and memory ids, with Web Crypto so Node and workerd compute the same values.
+ */
+const encoder = new TextEncoder();
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** Ids are ULIDs: 26 Crockford base32 characters. Anything else cannot name a memory. */
+export const memoryIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+
+/**
+ * What "the same message" means for exact-duplicate detection: Unicode NFC, whitespace runs
+ * collapsed, ends trimmed. Case and punctuation are kept — "US" and "us" are different memories.
+ */
+export function normalizeMessage(message: string): string {
+  return message.normalize("NFC").replace(/\s+/gu, " ").trim();
+}
+
+export async function contentHash(message: string): Promise<string> {
+  return hex(await sha256(`memory-content/v1\u0000${normalizeMessage(message)}`));
+}
+
+/**
+ * A captured turn's memory id: the capture time as a ULID's time part (so ids still sort by
+ * time) and 80 bits of the turn id's hash as its random part. A retried job therefore always
+ * writes the same id, which is what makes scoring idempotent.
+ */
+export async function memoryIdForTurn(turnId: string, capturedAt: number): Promise<string> {
+  const digest = await sha256(`memory-id/v1\u0000${turnId}`);
+  let timePart = "";
+  let remaining = Math.max(0, Math.floor(capturedAt));
+  for (let index = 0; index < 10; index++) {
+    timePart = crockford[remaining % 32] + timePart;
+    remaining = Math.floor(remaining / 32);
+  }
+  let randomPart = "";
+  // 16 characters × 5 bits = the first 80 bits of the digest.
+  let buffer = 0;
+  let bits = 0;
+  let byteIndex = 0;
+  while (randomPart.length < 16) {
+    if (bits < 5) {
+      buffer = ((buffer & 0xff) << 8) | (digest[byteIndex++] ?? 0); // only the unread low bits matter
+      bits += 8;
+    }
+    bits -= 5;
+    randomPart += crockford[(buffer >> bits) & 31];
+  }
+  return timePart + randomPart;
+}

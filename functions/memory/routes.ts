@@ -1,0 +1,72 @@
+import { Hono } from "hono";
+import type { Clock } from "../../shared/clock.js";
+import type { AppContext, AppEnv } from "../context.js";
+import { readJson, readQuery } from "../http.js";
+import type { ArchiveService } from "./archive.js";
+import { addMemorySchema, archiveSearchSchema, listQuerySchema, restoreSchema, searchSchema } from "./schema.js";
+import type { MemoryScope, MemoryService } from "./service.js";
+
+/**
+ * HTTP only: parse and bound the input, hand the service a scope, shape the response. Every route
+ * is the caller's tenant's; ids of other tenants are "not found", never "forbidden".
+ */
+export function createMemoryRoutes(options: { service: MemoryService; archive: ArchiveService; clock: Clock }): Hono<AppEnv> {
+  const { service, archive } = options;
+  const routes = new Hono<AppEnv>();
+
+  const scopeOf = async (c: AppContext): Promise<MemoryScope> => ({
+    tenant: c.get("tenant"),
+    redis: await c.get("redis")(),
+    signal: c.req.raw.signal,
+    logger: c.get("logger"),
+  });
+
+  routes.get("/memories", async (c) => {
+    const page = readQuery(c, listQuerySchema);
+    return c.json(await service.list(await scopeOf(c), page));
+  });
+
+  routes.post("/memories", async (c) => {
+    const body = await readJson(c, addMemorySchema);
+    const { memory, created } = await service.add(await scopeOf(c), {
+      message: body.message,
+      metadata: body.metadata,
+      sessionId: body.session_id,
+    });
+    // An exact duplicate is not an error: the answer is the memory that already holds these words.
+    return c.json(memory, created ? 201 : 200, created ? { Location: `/memories/${memory.id}` } : {});
+  });
+
+  routes.post("/memories/search", async (c) => {
+    const body = await readJson(c, searchSchema);
+    const options = { topK: body.top_k, minSimilarity: body.min_similarity, sessionId: body.session_id };
+    return c.json(await service.search(await scopeOf(c), body.query, options));
+  });
+
+  routes.get("/memories/stats", async (c) => c.json(await service.stats(await scopeOf(c))));
+
+  routes.post("/memories/archive/run", async (c) => c.json(await archive.run(await scopeOf(c), options.clock.now())));
+
+  routes.get("/memories/archive/stats", async (c) => c.json(await archive.stats(await scopeOf(c))));
+
+  routes.post("/memories/archive/search", async (c) => {
+    const body = await readJson(c, archiveSearchSchema);
+    return c.json(await archive.search(await scopeOf(c), body.query, body.top_k));
+  });
+
+  routes.post("/memories/archive/restore", async (c) => {
+    const body = await readJson(c, restoreSchema);
+    return c.json(await archive.restore(await scopeOf(c), body.ids));
+  });
+
+  routes.get("/memories/:id", async (c) => c.json(await service.get(await scopeOf(c), c.req.param("id"))));
+
+  routes.delete("/memories/:id", async (c) => {
+    const id = c.req.param("id");
+    await service.remove(await scopeOf(c), id);
+    // The original's answer, kept: clients may read it.
+    return c.json({ status: "deleted", id });
+  });
+
+  return routes;
+}

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createIdGenerator } from "../../shared/clock.js";
+import { silentLogger } from "../../shared/logger.js";
+import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import { createCaptureProcessor } from "./jobs.js";
+import { createTurnScorer, type CaptureJobData } from "./scorer.js";
+import { createMemoryService } from "./service.js";
+import { openMemoryStore } from "./store.js";
+import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
+
+let harness: MemoryHarness;
+beforeAll(async () => {
+  harness = await startMemoryHarness();
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const scope = (tenant = "alice") => ({ tenant, redis: harness.redis });
+const unique = () => crypto.randomUUID().slice(0, 8);
+const turn = (message: string, overrides: Partial<CaptureJobData> = {}): CaptureJobData => ({
+  tenant: "alice",
+  sessionId: "session-1",
+  message,
+  turnId: crypto.randomUUID().replaceAll("-", ""),
+  capturedAt: Date.now(),
+  ...overrides,
+});
+/** A fresh scoring worker, as another process would run it: its own replica cache. */
+const processor = () => {
+  const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache(), logger: silentLogger });
+  return createCaptureProcessor({ scoreTurn, redis: { acquire: async () => ({ redis: harness.redis, release: async () => undefined }) }, logger: silentLogger });
+};
+const job = (data: CaptureJobData) => ({ id: data.turnId, name: "score-turn", data, attemptsMade: 0 });
+
+describe("capture scoring", () => {
+  it("stores a surprising turn and skips small talk, with the original's numbers", async () => {
+    const tenant = `t-${unique()}`;
+    const run = processor();
+    const smallTalk = await run(job(turn("Hello! How are you today?", { tenant })));
+    expect(smallTalk).toMatchObject({ stored: false, reason: "below_threshold", novelty: 1 });
+    expect((smallTalk as { surprise: number }).surprise).toBeCloseTo(0.599, 2);
+    const rare = await run(job(turn("My sister Margarethe lives in Tromsø and keeps bees.", { tenant })));
+    expect(rare).toMatchObject({ stored: true, reason: "stored", novelty: 1 });
+    const { memories, total } = await harness.memory.service.list(scope(tenant), { limit: 10, offset: 0 });
+    expect(total).toBe(1);
+    expect(memories[0]).toMatchObject({ message: "My sister Margarethe lives in Tromsø and keeps bees.", session_id: "session-1", metadata: null });
+    expect(memories[0]!.perplexity).toBeGreaterThan(40);
+    expect(memories[0]!.surprise_score).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it("is idempotent: the same job run twice (a retry) stores one memory", async () => {
+    const tenant = `t-${unique()}`;
+    const data = turn(`Quantum flibbertigibbet zamboni ${unique()}`, { tenant });
+    const [first, second] = [await processor()(job(data)), await processor()(job(data))];
+    expect(first).toMatchObject({ stored: true, reason: "stored" });
+    expect(second).toMatchObject({ stored: true, reason: "already_stored", id: (first as { id: string }).id });
+    expect((await harness.memory.service.stats(scope(tenant))).hot).toBe(1);
+  });
+
+  it("never stores an exact duplicate, even from different turns at the same moment", async () => {
+    const tenant = `t-${unique()}`;
+    const text = `Zorblax the cat guards locker 4417 ${unique()}`;
+    const outcomes = await Promise.all([
+      processor()(job(turn(text, { tenant }))),
+      processor()(job(turn(`  ${text.replace(" ", "   ")} `, { tenant }))),
+      processor()(job(turn(text, { tenant }))),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.stored)).toHaveLength(1);
+    expect((await harness.memory.service.stats(scope(tenant))).hot).toBe(1);
+    // Nor may a duplicate's vector linger: exactly one vector for the one memory.
+    expect(await openMemoryStore({ ...harness, replicas: createVectorReplicaCache() }, harness.redis, tenant).index.count()).toBe(1);
+  });
+
+  it("stores a retried turn whose first attempt crashed after writing the vector (its own vector is not 'nearest')", async () => {
+    const tenant = `t-${unique()}`;
+    const data = turn(`Flibbertigibbet ${unique()} zamboni`, { tenant });
+    const first = (await processor()(job(data))) as { id: string };
+    // Simulate the crash: the record goes, the vector stays — then the job is retried.
+    await harness.redis.del(`${harness.prefix}:t:${tenant}:memory:${first.id}`, `${harness.prefix}:t:${tenant}:memories`, `${harness.prefix}:t:${tenant}:memory-hashes`);
+    expect(await processor()(job(data))).toMatchObject({ stored: true, reason: "stored", novelty: 1 });
+  });
+});
+
+describe("memory service", () => {
+  it("adds explicitly (always stored, scored), and answers an exact duplicate with the existing memory", async () => {
+    const tenant = `t-${unique()}`;
+    const added = await harness.memory.service.add(scope(tenant), { message: "Hello! How are you today?", metadata: { from: "test" }, sessionId: "s1" });
+    expect(added.created).toBe(true);
+    expect(added.memory).toMatchObject({ message: "Hello! How are you today?", session_id: "s1", metadata: { from: "test" } });
+    expect(added.memory.perplexity).toBeGreaterThan(3.5);
+    expect(added.memory.surprise_score).toBeCloseTo(0.599, 2);
+    expect(new Date(added.memory.created_at).toISOString()).toBe(added.memory.created_at);
+    const again = await harness.memory.service.add(scope(tenant), { message: "Hello!   How are you today? " });
+    expect(again).toEqual({ created: false, memory: added.memory });
+  });
+
+  it("stores an explicit add unscored while the engine cannot answer", async () => {
+    const dead = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix });
+    try {
+      // Embeddings still work (same engine); only perplexity fails, because the model is unknown.
+      const pool = { request: dead.pool.request, model: async () => "no-such-model" };
+      const service = createMemoryService({ ...dead, replicas: createVectorReplicaCache(), ids: createIdGenerator(), logger: silentLogger, pool });
+      const { memory, created } = await service.add(scope(`t-${unique()}`), { message: `Unscored ${unique()} memory` });
+      expect(created).toBe(true);
+      expect(memory).toMatchObject({ perplexity: null, surprise_score: null });
+    } finally {
+      await dead.close();
+    }
+  });
+
+  it("lists newest first with total, bounded by limit and offset", async () => {
+    const tenant = `t-${unique()}`;
+    const messages = ["first kumquat", "second rutabaga", "third persimmon"].map((text) => `${text} ${unique()}`);
+    for (const message of messages) await harness.memory.service.add(scope(tenant), { message });
+    const page = await harness.memory.service.list(scope(tenant), { limit: 2, offset: 0 });
+    expect(page.total).toBe(3);
+    expect(page.memories.map((memory) => memory.message)).toEqual([messages[2], messages[1]]);
+    const rest = await harness.memory.service.list(scope(tenant), { limit: 2, offset: 2 });
+    expect(rest.memories.map((memory) => memory.message)).toEqual([messages[0]]);
+  });
+
+  it("searches semantically with similarity in 0..1, best first; delete removes the memory and its vector", async () => {
+    const tenant = `t-${unique()}`;
+    const bees = await harness.memory.service.add(scope(tenant), { message: "My sister Margarethe keeps bees in Tromsø." });
+    await harness.memory.service.add(scope(tenant), { message: "The passport number is X7741-QZ." });
+    const found = await harness.memory.service.search(scope(tenant), "Where does Margarethe keep her bees?", { topK: 5 });
+    expect(found.memories[0]?.id).toBe(bees.memory.id);
+    expect(found.total).toBe(2);
+    for (const memory of found.memories) expect(memory.similarity).toBeGreaterThanOrEqual(0);
+    expect(found.memories[0]!.similarity).toBeGreaterThan(found.memories[1]!.similarity!);
+    expect(found.memories[0]!.similarity).toBeLessThanOrEqual(1);
+
+    await harness.memory.service.remove(scope(tenant), bees.memory.id);
+    const after = await harness.memory.service.search(scope(tenant), "Where does Margarethe keep her bees?", { topK: 5 });
+    expect(after.memories.map((memory) => memory.id)).not.toContain(bees.memory.id);
+    await expect(harness.memory.service.get(scope(tenant), bees.memory.id)).rejects.toMatchObject({ status: 404 });
+    // Deleting frees the words: adding them again is a new memory.
+    expect((await harness.memory.service.add(scope(tenant), { message: "My sister Margarethe keeps bees in Tromsø." })).created).toBe(true);
+  });
+
+  it("limits a search to one session when asked", async () => {
+    const tenant = `t-${unique()}`;
+    await harness.memory.service.add(scope(tenant), { message: "Bees in the garden", sessionId: "a" });
+    const other = await harness.memory.service.add(scope(tenant), { message: "Bees on the balcony", sessionId: "b" });
+    const found = await harness.memory.service.search(scope(tenant), "bees", { topK: 5, sessionId: "b" });
+    expect(found.memories.map((memory) => memory.id)).toEqual([other.memory.id]);
+  });
+
+  it("keeps tenants apart: B can neither list, search, read, delete nor retrieve A's memories", async () => {
+    const [alice, bob] = [`a-${unique()}`, `b-${unique()}`];
+    const { memory } = await harness.memory.service.add(scope(alice), { message: "Alice's locker code is 4417." });
+    expect((await harness.memory.service.list(scope(bob), { limit: 50, offset: 0 })).total).toBe(0);
+    expect((await harness.memory.service.search(scope(bob), "locker code 4417", { topK: 10 })).memories).toEqual([]);
+    await expect(harness.memory.service.get(scope(bob), memory.id)).rejects.toMatchObject({ status: 404, code: "memory_not_found" });
+    await expect(harness.memory.service.remove(scope(bob), memory.id)).rejects.toMatchObject({ status: 404 });
+    const retrieved = await harness.memory.retriever.retrieve({ tenant: bob, sessionId: "", query: "locker code 4417", redis: harness.redis });
+    expect(retrieved).toEqual([]);
+    // …and A still has it.
+    expect((await harness.memory.service.get(scope(alice), memory.id)).id).toBe(memory.id);
+    const mine = await harness.memory.retriever.retrieve({ tenant: alice, sessionId: "", query: "What is my locker code?", redis: harness.redis });
+    expect(mine[0]).toMatchObject({ source: "memory", id: memory.id, text: "Alice's locker code is 4417.", citation: { memory_id: memory.id, created_at: memory.created_at } });
+  });
+
+  it("writes through one process and finds it through another right after (two clients, two replica caches)", async () => {
+    const second = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix });
+    try {
+      const tenant = `t-${unique()}`;
+      // Warm B's replica first, so the write must reach it as a change, not a first load.
+      expect((await second.memory.service.search(scope(tenant), "anything", { topK: 3 })).memories).toEqual([]);
+      const { memory } = await harness.memory.service.add(scope(tenant), { message: "The spare key is under the blue flowerpot." });
+      const found = await second.memory.service.search({ tenant, redis: second.redis }, "Where is the spare key?", { topK: 3 });
+      expect(found.memories[0]?.id).toBe(memory.id);
+      expect((await second.memory.service.get({ tenant, redis: second.redis }, memory.id)).message).toBe(memory.message);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("skips a vector whose record was never listed (a crash between the two writes)", async () => {
+    const tenant = `t-${unique()}`;
+    const store = harness.memory.service.open(scope(tenant));
+    const [vector] = await harness.embedder.embed(["An orphaned thought about lanterns"]);
+    await store.index.apply({ upsert: [{ id: "01JORPHAN0000000000000000A", vector: vector! }] });
+    const found = await harness.memory.service.search(scope(tenant), "An orphaned thought about lanterns", { topK: 5 });
+    expect(found).toEqual({ memories: [], total: 0 });
+  });
+});

@@ -1,0 +1,209 @@
+import type { Redis } from "ioredis";
+import type { IdGenerator } from "../../shared/clock.js";
+import type { Config } from "../../shared/config.js";
+import { AppError, notFound } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
+import type { ColdStore } from "./cold-store.js";
+import { contentHash, memoryIdPattern } from "./identity.js";
+import { measurePerplexity, PerplexityUnavailable, type PerplexityPool } from "./perplexity.js";
+import { toMemoryItem, type MemoryItem, type MemoryRecord } from "./records.js";
+import { noveltyFrom, surpriseScore } from "./scoring.js";
+import { openMemoryStore, sessionOf, type MemoryStore, type MemoryStoreDeps } from "./store.js";
+
+export interface MemoryServiceDeps extends MemoryStoreDeps {
+  ids: IdGenerator;
+  config: Pick<Config, "memory" | "archive">;
+  logger: Logger;
+  pool: PerplexityPool;
+  /** How long an explicit add waits for its perplexity before storing it unscored (default 5 s). */
+  addScoringTimeoutMs?: number;
+  /** Where archived memories live (Node); deleting one also removes its cold copy right away. */
+  coldStore?: ColdStore | undefined;
+}
+
+/** One request's world, handed in by the route or the job (the service knows nothing of Hono). */
+export interface MemoryScope {
+  tenant: string;
+  redis: Redis;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+export interface AddMemoryInput {
+  message: string;
+  metadata?: Record<string, unknown> | undefined;
+  sessionId?: string | undefined;
+}
+
+export interface SearchOptions {
+  topK: number;
+  minSimilarity?: number | undefined;
+  /** Only memories captured in (or added to) this session. */
+  sessionId?: string | undefined;
+}
+
+export interface MemoryStats {
+  hot: number;
+  archived: number;
+  total: number;
+  threshold: number;
+  weights: { perplexity: number; novelty: number };
+  embedder: string;
+  dimension: number | null;
+  archival: { days: number; keep_recent: number; hour_utc: number };
+}
+
+export interface MemoryService {
+  list(scope: MemoryScope, page: { limit: number; offset: number }): Promise<{ memories: MemoryItem[]; total: number }>;
+  get(scope: MemoryScope, id: string): Promise<MemoryItem>;
+  /** Deletes a hot or an archived memory. */
+  remove(scope: MemoryScope, id: string): Promise<void>;
+  /** Always stores (unless it is an exact duplicate, which answers the existing memory with `created: false`). */
+  add(scope: MemoryScope, input: AddMemoryInput): Promise<{ memory: MemoryItem; created: boolean }>;
+  search(scope: MemoryScope, query: string, options: SearchOptions): Promise<{ memories: MemoryItem[]; total: number }>;
+  /** Search with a vector already in hand (retrieval and the benchmark embed separately). */
+  searchVector(scope: MemoryScope, vector: Float32Array, options: SearchOptions): Promise<{ memories: MemoryItem[]; total: number }>;
+  stats(scope: MemoryScope): Promise<MemoryStats>;
+  open(scope: Pick<MemoryScope, "tenant" | "redis">): MemoryStore;
+}
+
+export const memoryNotFound = (id: string) => notFound(`No memory with id "${id}"`, "memory_not_found");
+
+export const memoryArchived = (id: string) =>
+  new AppError({
+    code: "memory_archived",
+    status: 409,
+    title: "Conflict",
+    detail: `This exact message is already remembered as memory "${id}", which is in cold storage; bring it back with POST /memories/archive/restore {"ids": ["${id}"]}`,
+  });
+
+/** Orphaned vectors (see store-scripts.ts) are skipped after the search, so a few extra are asked for. */
+const searchSlack = 8;
+
+export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
+  const { config } = deps;
+  const weights = config.memory;
+  const open = (scope: Pick<MemoryScope, "tenant" | "redis">) => openMemoryStore(deps, scope.redis, scope.tenant);
+
+  const readOne = async (store: MemoryStore, id: string): Promise<MemoryRecord> => {
+    // An id that cannot exist, or another tenant's id: both are simply not found here.
+    if (!memoryIdPattern.test(id)) throw memoryNotFound(id);
+    const [record] = await store.read([id]);
+    if (!record) throw memoryNotFound(id);
+    return record;
+  };
+
+  /** Null perplexity with `unavailable`: the engine could not be asked, so no score is claimed. */
+  const perplexityForAdd = async (scope: MemoryScope, message: string): Promise<{ perplexity: number | null; unavailable: boolean }> => {
+    try {
+      const timeout = AbortSignal.timeout(deps.addScoringTimeoutMs ?? 5000);
+      const signal = scope.signal ? AbortSignal.any([scope.signal, timeout]) : timeout;
+      return { perplexity: await measurePerplexity(deps.pool, message, { signal }), unavailable: false };
+    } catch (error) {
+      if (scope.signal?.aborted) throw error;
+      if (!(error instanceof PerplexityUnavailable) && !(error instanceof DOMException)) throw error;
+      (scope.logger ?? deps.logger).warn("memory_add_unscored", { tenant: scope.tenant, error });
+      return { perplexity: null, unavailable: true };
+    }
+  };
+
+  const searchVector: MemoryService["searchVector"] = async (scope, vector, options) => {
+    const store = open(scope);
+    const session = options.sessionId;
+    const matches = await store.index.search(vector, {
+      topK: options.topK + searchSlack,
+      minSimilarity: options.minSimilarity ?? 0,
+      filter: session === undefined ? undefined : (_id, data) => sessionOf(data) === session,
+    });
+    const records = await store.read(matches.map((match) => match.id));
+    const memories: MemoryItem[] = [];
+    for (const [position, match] of matches.entries()) {
+      const record = records[position];
+      if (record && memories.length < options.topK) memories.push(toMemoryItem(record, match.similarity));
+    }
+    return { memories, total: memories.length };
+  };
+
+  return {
+    open,
+    searchVector,
+
+    async list(scope, page) {
+      const store = open(scope);
+      const { ids, total } = await store.page(page.offset, page.limit);
+      const records = await store.read(ids);
+      // A memory archived or deleted between the two reads is simply left out.
+      return { memories: records.filter((record) => record !== undefined).map((record) => toMemoryItem(record)), total };
+    },
+
+    async get(scope, id) {
+      return toMemoryItem(await readOne(open(scope), id));
+    },
+
+    async remove(scope, id) {
+      if (!memoryIdPattern.test(id)) throw memoryNotFound(id);
+      const store = open(scope);
+      if (await store.remove(id)) return;
+      // Not hot: perhaps archived. Forgetting must not depend on this runtime having the cold store.
+      const batchId = await store.forgetArchived(id);
+      if (batchId === null) throw memoryNotFound(id);
+      try {
+        await deps.coldStore?.remove(scope.tenant, [{ id, batchId }]);
+      } catch (error) {
+        // Already forgotten (unnamed copies are never served); the next archive run deletes the copy.
+        (scope.logger ?? deps.logger).warn("memory_cold_copy_left", { error });
+      }
+    },
+
+    async add(scope, input) {
+      const store = open(scope);
+      const hash = await contentHash(input.message);
+      const existing = await store.findByContent(hash);
+      if (existing?.state === "archived") throw memoryArchived(existing.id);
+      if (existing) return { memory: toMemoryItem(await readOne(store, existing.id)), created: false };
+
+      const [[vector], scored] = await Promise.all([deps.embedder.embed([input.message], scope.signal), perplexityForAdd(scope, input.message)]);
+      if (!vector) throw new Error("the embedder returned no vector");
+      const id = deps.ids.next();
+      const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
+      const record: MemoryRecord = {
+        id,
+        message: input.message,
+        perplexity: scored.perplexity,
+        surpriseScore: scored.unavailable ? null : surpriseScore(scored.perplexity, noveltyFrom(nearest?.similarity), weights),
+        createdAt: deps.clock.now(),
+        sessionId: input.sessionId ?? null,
+        metadata: input.metadata ?? null,
+        contentHash: hash,
+        source: "api",
+        restoredAt: null,
+      };
+      const outcome = await store.persist(record, vector);
+      if (outcome.status === "archived") throw memoryArchived(outcome.id);
+      // Lost a race with the same text arriving at the same moment: that one is the memory.
+      if (outcome.status === "duplicate") return { memory: toMemoryItem(await readOne(store, outcome.id)), created: false };
+      return { memory: toMemoryItem(record), created: true };
+    },
+
+    async search(scope, query, options) {
+      const [vector] = await deps.embedder.embed([query], scope.signal);
+      if (!vector) throw new Error("the embedder returned no vector");
+      return searchVector(scope, vector, options);
+    },
+
+    async stats(scope) {
+      const store = open(scope);
+      const [counts, view] = await Promise.all([store.counts(), store.index.view()]);
+      return {
+        hot: counts.hot,
+        archived: counts.archived,
+        total: counts.hot + counts.archived,
+        threshold: weights.threshold,
+        weights: { perplexity: weights.weightPerplexity, novelty: weights.weightNovelty },
+        embedder: view.recorded?.embedder ?? deps.embedder.id,
+        dimension: view.recorded?.dimension ?? (deps.embedder.dimension || null),
+        archival: { days: config.archive.days, keep_recent: config.archive.keepRecent, hour_utc: config.archive.hour },
+      };
+    },
+  };
+}
