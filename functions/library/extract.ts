@@ -5,7 +5,7 @@
  * The page texts returned here are what gets stored and cited: chunk offsets index into them, so any
  * normalization happens here, once, and never again downstream.
  */
-import { extractText, getDocumentProxy } from "unpdf";
+import { getDocumentProxy } from "unpdf";
 import { AppError, payloadTooLarge } from "../../shared/errors.js";
 
 export type LibraryFileType = "pdf" | "txt" | "md";
@@ -174,7 +174,7 @@ function pdfErrorName(error: unknown): string | undefined {
 }
 
 async function extractPdfPages(filename: string, bytes: Uint8Array): Promise<ExtractedPage[]> {
-  let document: Awaited<ReturnType<typeof getDocumentProxy>>;
+  let document: PdfDocument;
   try {
     // A copy, because pdf.js may transfer (detach) the buffer it is given and callers still need
     // theirs (hashing, retries). verbosity 0 keeps pdf.js from writing warnings to the console.
@@ -183,9 +183,19 @@ async function extractPdfPages(filename: string, bytes: Uint8Array): Promise<Ext
     throw classifyPdfError(filename, error);
   }
   try {
-    const { totalPages, text } = await extractText(document, { mergePages: false });
-    if (totalPages === 0) throw unprocessable("empty_document", "Empty Document", `"${filename}" has no pages`);
-    const pages = text.map((pageText, index) => ({ page: index + 1, text: normalizeText(pageText) }));
+    if (document.numPages === 0) throw unprocessable("empty_document", "Empty Document", `"${filename}" has no pages`);
+    const pages: ExtractedPage[] = [];
+    let sliceStarted = performance.now();
+    for (let number = 1; number <= document.numPages; number += 1) {
+      pages.push({ page: number, text: normalizeText(await pageText(document, number)) });
+      // pdf.js parses on this thread in Node; unpdf's extractText starts every page at once and held
+      // the event loop for over a second on a 500-page file. One page at a time, and the loop gets
+      // a turn every ~20 ms.
+      if (performance.now() - sliceStarted > 20) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sliceStarted = performance.now();
+      }
+    }
     if (pages.every((page) => page.text === "")) {
       throw unprocessable(
         "no_text",
@@ -198,6 +208,19 @@ async function extractPdfPages(filename: string, bytes: Uint8Array): Promise<Ext
     throw error instanceof AppError ? error : classifyPdfError(filename, error);
   } finally {
     await document.destroy();
+  }
+}
+
+type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+/** A page's text exactly as unpdf's extractText builds it: item strings, "\n" after end-of-line items. */
+async function pageText(document: PdfDocument, number: number): Promise<string> {
+  const page = await document.getPage(number);
+  try {
+    const content = await page.getTextContent();
+    return content.items.map((item) => ("str" in item ? item.str + (item.hasEOL ? "\n" : "") : "")).join("");
+  } finally {
+    page.cleanup();
   }
 }
 

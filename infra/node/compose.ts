@@ -1,5 +1,6 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
+import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
@@ -13,6 +14,7 @@ import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { version } from "../../shared/version.js";
 import { createFileColdStore } from "./cold-store-files.js";
+import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
@@ -65,9 +67,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     redis: shared.provider,
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
+  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever],
+    retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
   });
 
@@ -82,8 +85,8 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, memory.fn],
-    metricsSources: [memory.metricsSource],
+    functions: [chat, memory.fn, library.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
@@ -91,18 +94,27 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   });
 
   const workers = options.workers
-    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, specs: memory.jobs, workerId: `node-${ids.next()}` })
+    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, specs: [...memory.jobs, ...library.jobs], workerId: `node-${ids.next()}` })
     : undefined;
   const ready = workers
     ? Promise.all([workers.ready, memory.schedule(shared.redis)]).then(() => undefined)
     : Promise.resolve();
   ready.catch((error: unknown) => logger.error("workers_start_failed", { error }));
 
+  // One watcher per deployment is enough; it runs wherever the workers run.
+  const dropTenant = config.library.dropTenant;
+  const dropFolder =
+    options.workers && config.library.dropDir
+      ? watchDropFolder({ dir: config.library.dropDir, tenant: dropTenant, logger, maxBytes: config.library.maxUploadBytes, ...library.dropFolder(dropTenant) })
+      : undefined;
+  dropFolder?.ready.catch((error: unknown) => logger.error("drop_folder_start_failed", { error }));
+
   return {
     app,
     ready,
     async close() {
       stopProbing();
+      await dropFolder?.close();
       await workers?.close();
       pool.close();
       await shared.close();

@@ -1,5 +1,6 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
+import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
@@ -41,12 +42,15 @@ function build(env: WorkerEnv): App {
     model: config.embeddings.model ?? "",
   });
   // Archival needs a cold store, which lives on Node: no coldStore here, so those endpoints answer 501.
-  const memory = createMemoryFunction({
-    keys, clock, ids, config, logger, pool, embedder, redis,
-    replicas: createVectorReplicaCache(),
-    queues: createQueueProvider(keys),
+  const replicas = createVectorReplicaCache();
+  const queues = createQueueProvider(keys);
+  const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
+  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
   });
-  const chat = createChatFunction({ pool, keys, clock, ids, config, logger, retrievers: [memory.retriever], capture: memory.capture });
   return createApp({
     config,
     logger,
@@ -58,8 +62,8 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, memory.fn],
-    metricsSources: [memory.metricsSource],
+    functions: [chat, memory.fn, library.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),

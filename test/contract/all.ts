@@ -1,5 +1,6 @@
 import { chatContract } from "./chat.js";
 import { foundationContract } from "./foundation.js";
+import { libraryContract } from "./library.js";
 import { memoryContract } from "./memory.js";
 import type { ContractTarget } from "./target.js";
 
@@ -8,4 +9,5 @@ export function defineContracts(target: () => ContractTarget) {
   foundationContract(target);
   chatContract(target);
   memoryContract(target);
+  libraryContract(target);
 }

@@ -1,0 +1,206 @@
+/**
+ * The ingestion job: bytes → pages → chunks → vectors → one atomic commit. BullMQ only runs it.
+ * A user's mistake (corrupt, encrypted or empty file) fails at once and for good, with its code in
+ * the job's progress for `GET /library/jobs/:id`; anything else (Redis, the embedder) is retried.
+ * Nothing is written before the commit, and the commit is all-or-nothing, so a failed job leaves
+ * nothing half-ingested.
+ */
+import { UnrecoverableError, type Job, type Processor } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { AppError, isAppError } from "../../shared/errors.js";
+import { encodeChunk, chunkId } from "./chunk-data.js";
+import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
+import type { LibraryContext } from "./context.js";
+import { identifyDocument } from "./document-id.js";
+import { embedInBatches } from "./embed-batches.js";
+import { extractDocument } from "./extract.js";
+import { limits, type IngestProgress } from "./schema.js";
+
+export const ingestJobName = "ingest";
+
+export const ingestJobSchema = z.object({
+  tenant: z.string(),
+  documentId: z.string(),
+  contentHash: z.string(),
+  source: z.string(),
+  filename: z.string(),
+  sizeBytes: z.number(),
+});
+
+export type IngestJobData = z.output<typeof ingestJobSchema>;
+
+export interface IngestResult {
+  document_id: string;
+  outcome: "ingested" | "attached" | "superseded";
+  chunks: number;
+}
+
+const failure = (code: string, detail: string) => new AppError({ code, status: 422, title: "Ingestion Failed", detail });
+
+export function createIngestProcessor(context: LibraryContext): Processor<IngestJobData, IngestResult> {
+  const { deps } = context;
+  return async (job, _token, signal) => {
+    const data = ingestJobSchema.parse(job.data);
+    const lease = await deps.redis.acquire();
+    const progress: IngestProgress = { stage: "extracting", pages: null, chunks_done: 0, chunks_total: 0 };
+    try {
+      return await ingest(context, lease.redis, job, data, progress, signal);
+    } catch (error) {
+      throw await recordFailure(context, lease.redis, job, data, progress, error);
+    } finally {
+      await lease.release();
+    }
+  };
+}
+
+async function ingest(
+  context: LibraryContext,
+  redis: Redis,
+  job: Job<IngestJobData, IngestResult>,
+  data: IngestJobData,
+  progress: IngestProgress,
+  signal: AbortSignal | undefined,
+): Promise<IngestResult> {
+  const { deps, store, blobs } = context;
+  const jobId = job.id ?? "";
+  const index = context.indexFor(redis, data.tenant);
+  const finish = async (outcome: IngestResult["outcome"]): Promise<IngestResult> => {
+    await blobs.delete(redis, data.tenant, jobId);
+    await job.updateProgress({ ...progress, stage: outcome === "superseded" ? "superseded" : "completed" });
+    if (outcome === "ingested") {
+      await redis.multi().hincrby(context.metricsKey, "documents_ingested", 1).hincrby(context.metricsKey, "chunks_indexed", progress.chunks_total).exec();
+    }
+    return { document_id: data.documentId, outcome, chunks: progress.chunks_total };
+  };
+
+  // The same bytes may have been ingested since this job was queued (a double upload, a rename):
+  // pointing the source at that document is all there is to do.
+  const attached = await store.attach(redis, index, data.tenant, data.documentId, data.source, jobId);
+  if (attached !== "missing") {
+    const existing = await store.read(redis, data.tenant, data.documentId);
+    progress.pages = existing?.pages ?? null;
+    progress.chunks_done = progress.chunks_total = existing?.chunks ?? 0;
+    return finish(attached);
+  }
+
+  await job.updateProgress(progress);
+  const bytes = await blobs.get(redis, data.tenant, jobId);
+  if (!bytes) throw failure("upload_expired", "The uploaded bytes expired before the job ran; upload the file again");
+  const identity = await identifyDocument(data.tenant, bytes);
+  if (identity.documentId !== data.documentId) throw failure("upload_mismatch", "The stored upload does not match its document id; upload the file again");
+
+  const extracted = await extractDocument({ filename: data.filename, bytes, maxBytes: deps.config.library.maxUploadBytes });
+  progress.pages = extracted.fileType === "pdf" ? extracted.pages.length : null;
+  const chunks = await chunkWithPauses(extracted.pages);
+  if (chunks.length === 0) throw failure("no_text", `"${data.filename}" has no text to index`);
+  if (chunks.length > limits.chunksPerDocument) {
+    throw failure("document_too_large", `"${data.filename}" makes ${chunks.length} chunks; one document may have at most ${limits.chunksPerDocument}`);
+  }
+  progress.stage = "embedding";
+  progress.chunks_total = chunks.length;
+  await job.updateProgress(progress);
+
+  let reportedAt = Date.now();
+  const vectors = await embedInBatches(deps.embedder, chunks.map((chunk) => chunk.text), {
+    signal,
+    fixedBatchSize: deps.embedBatchSize,
+    onProgress: async (done) => {
+      progress.chunks_done = done;
+      // Progress is a Redis write and an event; a few per second is plenty for a status page.
+      if (Date.now() - reportedAt >= 250 || done === chunks.length) {
+        reportedAt = Date.now();
+        await job.updateProgress(progress);
+      }
+    },
+  });
+
+  progress.stage = "indexing";
+  await job.updateProgress(progress);
+  const outcome = await store.commit(
+    redis,
+    index,
+    data.tenant,
+    {
+      documentId: data.documentId,
+      contentHash: identity.contentHash,
+      source: data.source,
+      fileType: extracted.fileType,
+      sizeBytes: bytes.length,
+      pages: progress.pages,
+      chunks: chunks.map((chunk, position) => ({
+        id: chunkId(data.documentId, chunk.index),
+        vector: vectors[position]!,
+        data: encodeChunk({
+          document_id: data.documentId,
+          file_type: extracted.fileType,
+          page: chunk.page,
+          chunk_index: chunk.index,
+          char_start: chunk.charStart,
+          char_end: chunk.charEnd,
+          total_chunks: chunks.length,
+          text: chunk.text,
+        }),
+      })),
+    },
+    jobId,
+  );
+  return finish(outcome);
+}
+
+/**
+ * Puts the error where job status can show it and decides whether BullMQ retries. Only an AppError
+ * a user can act on is shown verbatim; anything else is described without internals (the log has
+ * the details).
+ */
+async function recordFailure(
+  context: LibraryContext,
+  redis: Redis,
+  job: Job<IngestJobData, IngestResult>,
+  data: IngestJobData,
+  progress: IngestProgress,
+  error: unknown,
+): Promise<unknown> {
+  const userError = isAppError(error) && error.status < 500;
+  const retryable = !userError && !(error instanceof UnrecoverableError);
+  const final = !retryable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  const shown =
+    isAppError(error) && error.expose
+      ? { code: error.code, message: error.message }
+      : { code: "ingest_failed", message: "Ingestion failed unexpectedly; the worker log has the details" };
+  const logger = context.deps.logger.child({ queue: job.queueName, jobId: job.id, tenant: data.tenant });
+  try {
+    await job.updateProgress({ ...progress, stage: final ? "failed" : progress.stage, error: shown });
+    if (final) {
+      await context.blobs.delete(redis, data.tenant, job.id ?? "");
+      await context.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
+      await redis.hincrby(context.metricsKey, "ingest_failures", 1);
+    }
+  } catch (cleanupError) {
+    // Redis itself may be what failed; the original error is the one worth reporting.
+    logger.warn("library_ingest_cleanup_failed", { error: cleanupError });
+  }
+  if (userError) {
+    logger.info("library_ingest_rejected", { code: shown.code, detail: shown.message });
+    return new UnrecoverableError(shown.message);
+  }
+  logger.error("library_ingest_failed", { error, final });
+  return error;
+}
+
+/**
+ * chunkDocument page by page (chunks never cross pages, so the result is the same), letting the
+ * event loop run every ~20 ms: 500 pages take ~0.3 s, which HTTP sharing the process should not wait.
+ */
+async function chunkWithPauses(pages: readonly ChunkablePage[]): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  let sliceStarted = performance.now();
+  for (const page of pages) {
+    for (const chunk of chunkDocument([page])) chunks.push({ ...chunk, index: chunks.length });
+    if (performance.now() - sliceStarted > 20) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      sliceStarted = performance.now();
+    }
+  }
+  return chunks;
+}

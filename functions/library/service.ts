@@ -1,0 +1,217 @@
+/**
+ * The library's logic, free of HTTP: submit (upload or drop folder), hybrid search, documents,
+ * stats, job status. Every call gets the Redis client of its request (or job) and a tenant.
+ */
+import type { Redis } from "ioredis";
+import { notFound } from "../../shared/errors.js";
+import { queueNames } from "../../shared/queues.js";
+import type { LibraryContext } from "./context.js";
+import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
+import { safeFilename, type LibraryFileType } from "./extract.js";
+import { createLibraryFollower, followerName } from "./follower.js";
+import { ingestJobName, type IngestJobData } from "./jobs.js";
+import { createJobStatusReader } from "./job-status.js";
+import { decodeRecord, toApiDocument, type LibraryDocument } from "./records.js";
+import type { JobStatus, SearchChunk, SearchResponse } from "./schema.js";
+import { hybridSearch, type HybridHit } from "./search.js";
+import { precheckDocument } from "./upload.js";
+
+export type SubmitResult =
+  | { status: "ready"; documentId: string; document: LibraryDocument }
+  | { status: "queued"; documentId: string; jobId: string };
+
+export interface SearchOptions {
+  query: string;
+  topK: number;
+  fileType?: LibraryFileType | undefined;
+  documentId?: string | undefined;
+  /** Abandons the query embedding (a client gone, chat's retrieval budget spent). */
+  signal?: AbortSignal | undefined;
+}
+
+/** A hit with its document's current file name. */
+export interface CitedHit extends HybridHit {
+  filename: string;
+}
+
+export interface LibraryStats {
+  documents: number;
+  chunks: number;
+  by_type: Record<LibraryFileType, number>;
+}
+
+export interface LibraryService {
+  /** Same content already there → attached at once; otherwise queued for ingestion. */
+  submit(redis: Redis, tenant: string, source: DocumentSource, bytes: Uint8Array): Promise<SubmitResult>;
+  search(redis: Redis, tenant: string, options: SearchOptions): Promise<SearchResponse>;
+  searchHits(redis: Redis, tenant: string, options: SearchOptions): Promise<CitedHit[]>;
+  listDocuments(redis: Redis, tenant: string, page: { limit: number; offset: number }): Promise<{ documents: LibraryDocument[]; total: number }>;
+  getDocument(redis: Redis, tenant: string, id: string): Promise<LibraryDocument>;
+  deleteDocument(redis: Redis, tenant: string, id: string): Promise<{ document_id: string; deleted: true; chunks_removed: number }>;
+  stats(redis: Redis, tenant: string): Promise<LibraryStats>;
+  jobStatus(redis: Redis, tenant: string, id: string): Promise<JobStatus>;
+  /** A source is gone (a deleted drop-folder file): its document goes if nothing else points to it. */
+  removeSource(redis: Redis, tenant: string, source: DocumentSource): Promise<void>;
+  /** Relative paths the library holds (or is ingesting) from the drop folder. */
+  dropSources(redis: Redis, tenant: string): Promise<string[]>;
+  /** Searches served by this process (aggregate, for /metrics). */
+  readonly searchesServed: number;
+}
+
+const jobOptions = {
+  attempts: 3,
+  backoff: { type: "exponential", delay: 5000 },
+  // Status stays readable for a week after success and a month after failure, then BullMQ trims it.
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+};
+
+export function createLibraryService(context: LibraryContext): LibraryService {
+  const { deps, keys, store, blobs } = context;
+  const jobs = createJobStatusReader(deps.keys);
+  let searchesServed = 0;
+  const documentMissing = (id: string) => notFound(`No document ${id} in your library`, "document_not_found");
+
+  async function readDocument(redis: Redis, tenant: string, id: string): Promise<LibraryDocument | undefined> {
+    const record = await store.read(redis, tenant, id);
+    if (record?.state !== "ready") return undefined;
+    return toApiDocument(record, await store.sourcesOf(redis, tenant, id));
+  }
+
+  async function searchHits(redis: Redis, tenant: string, options: SearchOptions): Promise<CitedHit[]> {
+    searchesServed += 1;
+    const index = context.indexFor(redis, tenant);
+    // An empty library needs no query embedding (the chat retriever asks on every turn).
+    if ((await index.view()).count === 0) return [];
+    const [vector] = await deps.embedder.embed([options.query], options.signal);
+    // A fresh view: it also holds whatever was committed while the query was being embedded.
+    const view = await index.view();
+    const follower = view.follow(followerName, createLibraryFollower);
+    const hits = hybridSearch(view, follower, {
+      text: options.query,
+      vector: vector!,
+      topK: options.topK,
+      fileType: options.fileType,
+      documentId: options.documentId,
+    });
+    // A chunk is shown only while its document record exists: that hides chunks a crash orphaned,
+    // and it is where the (renamable) file name comes from.
+    const documentIds = [...new Set(hits.map((hit) => hit.chunk.document_id))];
+    const names = new Map<string, string>();
+    if (documentIds.length > 0) {
+      const pipeline = redis.pipeline();
+      for (const id of documentIds) pipeline.hget(keys.doc(tenant, id), "filename");
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([error, name], position) => {
+        if (error) throw error;
+        if (typeof name === "string") names.set(documentIds[position]!, name);
+      });
+    }
+    const cited: CitedHit[] = [];
+    for (const hit of hits) {
+      const filename = names.get(hit.chunk.document_id);
+      if (filename === undefined) continue;
+      cited.push({ ...hit, filename });
+      if (cited.length === options.topK) break;
+    }
+    return cited;
+  }
+
+  return {
+    async submit(redis, tenant, source, bytes) {
+      const key = sourceKey(source);
+      const filename = safeFilename(source.origin === "upload" ? source.filename : source.relativePath.split("/").at(-1) ?? "");
+      precheckDocument(filename, bytes, deps.config.library.maxUploadBytes);
+      const { documentId, contentHash } = await identifyDocument(tenant, bytes);
+      const index = context.indexFor(redis, tenant);
+      if ((await store.attach(redis, index, tenant, documentId, key)) === "attached") {
+        const document = await readDocument(redis, tenant, documentId);
+        if (document) return { status: "ready", documentId, document };
+      }
+      const jobId = deps.ids.next();
+      const data: IngestJobData = { tenant, documentId, contentHash, source: key, filename, sizeBytes: bytes.length };
+      await blobs.put(redis, tenant, jobId, bytes);
+      await store.markPending(redis, tenant, key, jobId);
+      try {
+        await deps.queues.get(queueNames.libraryIngest, redis).add(ingestJobName, data, { ...jobOptions, jobId });
+      } catch (error) {
+        await blobs.delete(redis, tenant, jobId);
+        await store.clearPending(redis, tenant, key, jobId);
+        throw error;
+      }
+      return { status: "queued", documentId, jobId };
+    },
+
+    searchHits,
+
+    async search(redis, tenant, options) {
+      const hits = await searchHits(redis, tenant, options);
+      return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query };
+    },
+
+    async listDocuments(redis, tenant, page) {
+      const ids = await redis.zrevrange(keys.docs(tenant), page.offset, page.offset + page.limit - 1);
+      const pipeline = redis.pipeline().zcard(keys.docs(tenant));
+      for (const id of ids) pipeline.hgetall(keys.doc(tenant, id)).smembers(keys.docSources(tenant, id));
+      const replies = (await pipeline.exec()) ?? [];
+      const failed = replies.find(([error]) => error);
+      if (failed?.[0]) throw failed[0];
+      const documents: LibraryDocument[] = [];
+      ids.forEach((_, position) => {
+        const record = decodeRecord(replies[1 + 2 * position]?.[1] as Record<string, string>);
+        const sources = replies[2 + 2 * position]?.[1] as string[];
+        if (record?.state === "ready") documents.push(toApiDocument(record, sources));
+      });
+      return { documents, total: Number(replies[0]?.[1] ?? 0) };
+    },
+
+    async getDocument(redis, tenant, id) {
+      const document = await readDocument(redis, tenant, id);
+      if (!document) throw documentMissing(id);
+      return document;
+    },
+
+    async deleteDocument(redis, tenant, id) {
+      const removed = await store.remove(redis, context.indexFor(redis, tenant), tenant, id);
+      if (removed === undefined) throw documentMissing(id);
+      return { document_id: id, deleted: true, chunks_removed: removed };
+    },
+
+    async stats(redis, tenant) {
+      const [documents, chunks, pdf, txt, md] = await redis.hmget(keys.stats(tenant), "documents", "chunks", "pdf", "txt", "md");
+      return { documents: Number(documents ?? 0), chunks: Number(chunks ?? 0), by_type: { pdf: Number(pdf ?? 0), txt: Number(txt ?? 0), md: Number(md ?? 0) } };
+    },
+
+    jobStatus: (redis, tenant, id) => jobs.read(redis, tenant, id),
+
+    async removeSource(redis, tenant, source) {
+      await store.detach(redis, context.indexFor(redis, tenant), tenant, sourceKey(source));
+    },
+
+    async dropSources(redis, tenant) {
+      const [mapped, pending] = await Promise.all([redis.hkeys(keys.sources(tenant)), redis.hkeys(keys.pending(tenant))]);
+      const paths = new Set([...mapped, ...pending].filter((key) => key.startsWith("drop:")).map((key) => key.slice("drop:".length)));
+      return [...paths].sort();
+    },
+
+    get searchesServed() {
+      return searchesServed;
+    },
+  };
+}
+
+function toSearchChunk(hit: CitedHit): SearchChunk {
+  const { chunk } = hit;
+  return {
+    text: chunk.text,
+    score: hit.score,
+    document_id: chunk.document_id,
+    filename: hit.filename,
+    file_type: chunk.file_type,
+    page: chunk.page,
+    chunk_index: chunk.chunk_index,
+    char_start: chunk.char_start,
+    char_end: chunk.char_end,
+    total_chunks: chunk.total_chunks,
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Library figures: ingesting a ~1 MB PDF through the real job (extract → chunk → embed → commit) and
+ * hybrid search latency at 10k and 100k chunks, against a real redis-server (private, or REDIS_URL).
+ *
+ *   npm run bench -- library            (or: npx tsx test/bench/library.ts)
+ *   LIBRARY_BENCH_PAGES=100 LIBRARY_BENCH_SIZES=10000 npm run bench -- library   (quicker)
+ *
+ * Search: synthetic chunks of ~1 kB of varied prose (plus a unique reference id each) with random
+ * 512-d vectors; queries use random vectors too, so the figure is search alone. The local model's
+ * query embedding is measured separately and adds to an API search.
+ */
+import { Redis } from "ioredis";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { startRedisServer } from "../../emulator/redis-launcher.js";
+import { createLibraryFunction } from "../../functions/library/index.js";
+import { createInferencePool } from "../../gpu/pool.js";
+import { startJobWorkers } from "../../infra/node/job-workers.js";
+import { createIdGenerator, systemClock } from "../../shared/clock.js";
+import { loadConfig } from "../../shared/config.js";
+import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
+import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createHistogram } from "../../shared/histogram.js";
+import { silentLogger } from "../../shared/logger.js";
+import { createQueueProvider } from "../../shared/queues.js";
+import { createRedisKeys } from "../../shared/redis-keys.js";
+import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
+import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import { startEngineServer } from "../engine-server.js";
+import { makeLargePdf, makeProse } from "../fixtures/make-pdfs.js";
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+// A real collection before measuring the heap, without asking for `node --expose-gc`.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+const heapBytes = () => {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+};
+const key = "bench-key-0123456789";
+
+/** One "process": its own Redis client and replica cache over the given key prefix. */
+function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`bench-${crypto.randomUUID().slice(0, 8)}`)) {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const config = loadConfig({ ARCHIVE_API_KEYS: `${key}:bench`, LIBRARY_MAX_UPLOAD_BYTES: String(64 << 20) });
+  const ids = createIdGenerator(systemClock);
+  const library = createLibraryFunction({
+    config,
+    keys,
+    clock: systemClock,
+    ids,
+    logger: silentLogger,
+    embedder,
+    replicas: createVectorReplicaCache(),
+    queues: createQueueProvider(keys),
+    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
+  });
+  let workers: { close(): Promise<void> } | undefined;
+  return {
+    library,
+    redis,
+    keys,
+    async startWorkers() {
+      const started = startJobWorkers({ redisUrl: url, keys, logger: silentLogger, specs: library.jobs, workerId: ids.next() });
+      await started.ready;
+      workers = started;
+    },
+    async close() {
+      await workers?.close();
+      await redis.quit();
+    },
+  };
+}
+
+/** Uploads the PDF through the service and times each stage from the job's progress. */
+async function benchIngestion(url: string, label: string, embedder: Embedder, pdf: Uint8Array) {
+  const system = buildSystem(url, embedder);
+  await system.startWorkers();
+  try {
+    await embedder.embed(["warm up the model"]);
+    // In the emulator, HTTP shares this event loop with the job: how long is it ever blocked?
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const started = performance.now();
+    const submitted = await system.library.service.submit(system.redis, "bench", { origin: "upload", filename: "large.pdf" }, pdf);
+    if (submitted.status !== "queued") throw new Error("expected a job");
+    const stageStarts = new Map<string, number>();
+    for (;;) {
+      const status = await system.library.service.jobStatus(system.redis, "bench", submitted.jobId);
+      if (!stageStarts.has(status.progress.stage)) stageStarts.set(status.progress.stage, performance.now());
+      if (status.state === "failed") throw new Error(`ingestion failed: ${JSON.stringify(status.error)}`);
+      if (status.state === "completed") {
+        loop.disable();
+        const seconds = (performance.now() - started) / 1000;
+        const at = (stage: string) => stageStarts.get(stage) ?? performance.now();
+        return {
+          embedder: label,
+          pdf_bytes: pdf.length,
+          pages: status.progress.pages ?? 0,
+          chunks: status.progress.chunks_total,
+          total_s: round(seconds),
+          extract_and_chunk_s: round((at("embedding") - started) / 1000),
+          embed_s: round((at("indexing") - at("embedding")) / 1000),
+          commit_s: round((at("completed") - at("indexing")) / 1000),
+          pages_per_s: round((status.progress.pages ?? 0) / seconds),
+          chunks_per_s: round(status.progress.chunks_total / seconds),
+          event_loop_max_block_ms: round(loop.max / 1e6),
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await system.close();
+  }
+}
+
+/** Per-chunk cost of the local model at a few batch sizes: flat, so ingestion keeps calls small (embed-batches.ts). */
+async function benchBatchSizes(embedder: Embedder) {
+  const texts = makeProse(1200, 3).match(/(?:[^.]+\.){12}/g)!.slice(0, 64);
+  const rows: Record<string, number> = {};
+  for (const size of [1, 2, 8, 64]) {
+    const started = performance.now();
+    for (let start = 0; start < texts.length; start += size) await embedder.embed(texts.slice(start, start + size));
+    rows[`batch_${size}_ms_per_chunk`] = round((performance.now() - started) / texts.length);
+  }
+  const query = createHistogram();
+  for (let round = 0; round < 50; round++) {
+    const started = performance.now();
+    await embedder.embed([`where is the ${round} broken compass`]);
+    query.record(performance.now() - started);
+  }
+  return { ...rows, query_embedding_p50_ms: round(query.summary().p50) };
+}
+
+async function benchSearch(url: string, size: number, queries: number) {
+  const random = createRandomVectors(size);
+  const embedder: Embedder = { id: "bench-random-512", dimension: 512, embed: async (texts) => texts.map(() => random(512)) };
+  const writer = buildSystem(url, embedder);
+  const tenant = "bench";
+  let reader: ReturnType<typeof buildSystem> | undefined;
+  try {
+    const index = createVectorIndex({ redis: writer.redis, keys: writer.keys, tenant, collection: "library", embedder, replicas: createVectorReplicaCache() });
+    const perDocument = 100;
+    const loadStarted = performance.now();
+    for (let start = 0; start < size; start += 5000) {
+      const upsert = Array.from({ length: Math.min(5000, size - start) }, (_, offset) => {
+        const position = start + offset;
+        const documentId = (Math.floor(position / perDocument) + 1).toString(16).padStart(32, "0");
+        const text = `${makeProse(12, position + 1)} Reference REF-${position}.`;
+        const chunk = { document_id: documentId, file_type: "txt", page: null, chunk_index: position % perDocument, char_start: 0, char_end: text.length, total_chunks: perDocument, text };
+        return { id: `${documentId}:${position % perDocument}`, vector: random(512), data: JSON.stringify(chunk) };
+      });
+      await index.apply({ upsert });
+    }
+    const pipeline = writer.redis.pipeline();
+    for (let document = 1; document <= size / perDocument; document++) {
+      const id = document.toString(16).padStart(32, "0");
+      pipeline.hset(writer.keys.tenant(tenant, "library", "doc", id), { id, filename: `doc-${document}.txt`, state: "ready" });
+    }
+    await pipeline.exec();
+    const loadS = (performance.now() - loadStarted) / 1000;
+
+    // A second process over the same keys: its first search loads the vectors and builds BM25.
+    reader = buildSystem(url, embedder, writer.keys);
+    const second = reader.library;
+    const heapBefore = heapBytes();
+    const firstStarted = performance.now();
+    await second.service.search(reader.redis, tenant, { query: "warm", topK: 5 });
+    const firstSearchS = (performance.now() - firstStarted) / 1000;
+    const heapAfter = heapBytes();
+
+    const words = ["harbour master", "broken compass", "lemons", "tidal charts fog", "cartographer patience", "winter harvest quay", "lost ledger red book", "bell tower storm", "sonata", "March rainfall"];
+    const histograms = { top5: createHistogram(), top50: createHistogram() };
+    for (let query = 0; query < queries; query++) {
+      const text = query % 4 === 3 ? `REF-${(query * 7919) % size}` : words[query % words.length]!;
+      for (const [name, topK] of [["top5", 5], ["top50", 50]] as const) {
+        const started = performance.now();
+        await second.service.search(reader.redis, tenant, { query: text, topK });
+        histograms[name].record(performance.now() - started);
+      }
+    }
+    const top5 = histograms.top5.summary();
+    const top50 = histograms.top50.summary();
+    return {
+      chunks: size,
+      search_p50_ms: round(top5.p50, 2),
+      search_p99_ms: round(top5.p99, 2),
+      search_top50_p50_ms: round(top50.p50, 2),
+      search_top50_p99_ms: round(top50.p99, 2),
+      bulk_load_s: round(loadS),
+      first_search_s: round(firstSearchS, 2),
+      replica_heap_mb: round((heapAfter - heapBefore) / 2 ** 20),
+      queries,
+    };
+  } finally {
+    await Promise.all([writer.close(), reader?.close()]);
+  }
+}
+
+export async function benchLibrary() {
+  const pages = Number(process.env.LIBRARY_BENCH_PAGES ?? 500);
+  const sizes = (process.env.LIBRARY_BENCH_SIZES ?? "10000,100000").split(",").map(Number);
+  const server = process.env.REDIS_URL ? undefined : await startRedisServer();
+  const url = process.env.REDIS_URL ?? server!.url;
+  const engine = await startEngineServer();
+  try {
+    const pdf = await makeLargePdf({ pages });
+    const local = createLocalEmbedder();
+    const config = loadConfig({ INFERENCE_ENDPOINTS: engine.url });
+    const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference, logger: silentLogger });
+    const poolEmbedder = createPoolEmbedder({ request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }), model: "archive-emulated-1" });
+    const ingestion = [
+      await benchIngestion(url, "pool (emulated engine): pipeline without model cost", poolEmbedder, pdf),
+      await benchIngestion(url, "local USE-lite (default)", local, pdf),
+    ];
+    pool.close();
+    const embedding = await benchBatchSizes(local);
+    const search = [];
+    for (const size of sizes) search.push(await benchSearch(url, size, 200));
+    const table = [
+      "| ingestion (~1 MB PDF) | pages | chunks | total s | extract+chunk s | embed s | commit s | pages/s | chunks/s | max loop block ms |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...ingestion.map(
+        (row) =>
+          `| ${row.embedder} | ${row.pages} | ${row.chunks} | ${row.total_s} | ${row.extract_and_chunk_s} | ${row.embed_s} | ${row.commit_s} | ${row.pages_per_s} | ${row.chunks_per_s} | ${row.event_loop_max_block_ms} |`,
+      ),
+      "",
+      `Local model per chunk: ${Object.entries(embedding).map(([name, value]) => `${name} ${value}`).join(", ")}.`,
+      "",
+      "| search (hybrid, excl. query embedding) | p50 ms | p99 ms | top-50 p50 ms | top-50 p99 ms | first search in a new process s | replica heap MB |",
+      "|---|---|---|---|---|---|---|",
+      ...search.map((row) => `| ${row.chunks} chunks | ${row.search_p50_ms} | ${row.search_p99_ms} | ${row.search_top50_p50_ms} | ${row.search_top50_p99_ms} | ${row.first_search_s} | ${row.replica_heap_mb} |`),
+    ].join("\n");
+    return { name: "library", table, pdf_bytes: pdf.length, ingestion, embedding, search };
+  } finally {
+    await engine.close();
+    await server?.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await benchLibrary();
+  process.stdout.write(`${result.table}\n${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
