@@ -11,10 +11,10 @@ export interface EmulatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `npm start`'s command as a real child process and waits until `/health` answers. */
+/** Runs `npm start` as a real child process (signals go to npm, as a user's would) and waits until `/health` answers. */
 export async function startEmulatorProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<EmulatorProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "emulator/main.ts"], {
+  const child = spawn("npm", ["start", "--silent"], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
