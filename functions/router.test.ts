@@ -83,6 +83,16 @@ describe("router", () => {
     await expectProblem(response, 413, "payload_too_large");
   });
 
+  it("judges a declared Content-Length without reading the body", async () => {
+    const app = build();
+    const large = JSON.stringify({ text: "x".repeat(5000) });
+    await expectProblem(await app.request("/echo", post(large, { "content-length": String(large.length) })), 413, "payload_too_large");
+    const small = JSON.stringify({ text: "fits" });
+    const response = await app.request("/echo", post(small, { "content-length": String(small.length) }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ body: { text: "fits" } });
+  });
+
   it("hides internal error details but logs them, without secrets", async () => {
     const lines: string[] = [];
     const problem = await expectProblem(await build({}, lines).request("/boom"), 500, "internal_error");

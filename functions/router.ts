@@ -3,11 +3,12 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { matchedRoutes } from "hono/route";
 import type { Redis } from "ioredis";
+import { tapBody } from "../gpu/body-tap.js";
 import type { Logger } from "../shared/logger.js";
 import { AppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared/errors.js";
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
 import { authenticate } from "./auth.js";
-import type { AppEnv } from "./context.js";
+import type { AppContext, AppEnv } from "./context.js";
 import type { CoreDeps, RedisLease } from "./deps.js";
 import type { ArchiveFunction } from "./function.js";
 import { createHealthRoutes } from "./health/routes.js";
@@ -37,8 +38,10 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     try {
       await next();
     } finally {
-      c.header("X-Request-Id", requestId);
-      c.res = releaseWhenDone(c.res, lease, c.get("logger"));
+      stampRequestId(c, requestId);
+      const response = releaseWhenDone(c.res, lease, c.get("logger"));
+      // Assigning c.res re-creates the Response in Hono; only do it when there is a new one.
+      if (response !== c.res) c.res = response;
       const route = matchedRoutes(c).findLast((route) => route.method !== "ALL")?.path ?? "unmatched";
       deps.requestMetrics.record(route, c.res.status, performance.now() - started);
     }
@@ -47,11 +50,27 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey));
 
   // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.
-  const limits = deps.functions.flatMap((fn) => fn.bodyLimits ?? []);
+  // Each limit's middleware is built once, not per request.
+  const limitFor = (maxSize: number) => ({
+    maxSize,
+    check: bodyLimit({ maxSize, onError: () => { throw payloadTooLarge(maxSize); } }),
+  });
+  const limits = deps.functions
+    .flatMap((fn) => fn.bodyLimits ?? [])
+    .map((limit) => ({ pathPrefix: limit.pathPrefix, ...limitFor(limit.maxBytes) }));
+  const defaultLimit = limitFor(deps.config.maxBodyBytes);
   app.use(async (c, next) => {
-    const special = limits.find((limit) => c.req.path.startsWith(limit.pathPrefix));
-    const maxSize = special?.maxBytes ?? deps.config.maxBodyBytes;
-    return bodyLimit({ maxSize, onError: () => { throw payloadTooLarge(maxSize); } })(c, next);
+    const { maxSize, check } = limits.find((limit) => c.req.path.startsWith(limit.pathPrefix)) ?? defaultLimit;
+    // A declared length is judged from the header alone, as bodyLimit would — but bodyLimit first
+    // asks for `raw.body`, and on Node that makes @hono/node-server build a whole web Request
+    // around the socket, which then also slows the body read. `raw.body` is only consulted to
+    // refuse (a request without a body is never too large).
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && c.req.header("transfer-encoding") === undefined) {
+      if (parseInt(declared, 10) > maxSize && c.req.raw.body) throw payloadTooLarge(maxSize);
+      return next();
+    }
+    return check(c, next);
   });
 
   app.route("/", createHealthRoutes(deps.health, deps.functions));
@@ -97,32 +116,27 @@ function releaseWhenDone(response: Response, lease: Promise<RedisLease> | undefi
     released = true;
     lease.then((held) => held.release()).catch((error: unknown) => logger.warn("redis_release_failed", { error }));
   };
-  if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
+  // Headers first: asking a @hono/node-server response for its body turns it into a full web Response.
+  if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body) {
     release();
     return response;
   }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          release();
-        } else {
-          controller.enqueue(value);
-        }
-      } catch (error) {
-        controller.error(error);
-        release();
-      }
-    },
-    async cancel(reason) {
-      await reader.cancel(reason);
-      release();
-    },
-  });
-  return new Response(body, response);
+  // A tap, not another stream layer: the pool's stream carries it (see gpu/body-tap.ts).
+  const body = tapBody(response.body, { end: release, error: release, cancel: release });
+  return body === response.body ? response : new Response(body, response);
+}
+
+/**
+ * The response's headers are set in place; Hono's `c.header` would copy the whole finished
+ * Response to do it. Only a Response with immutable headers (one straight from `fetch`) is copied.
+ */
+function stampRequestId(c: AppContext, requestId: string): void {
+  try {
+    c.res.headers.set("X-Request-Id", requestId);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    c.header("X-Request-Id", requestId);
+  }
 }
 
 const patternCache = new WeakMap<object, { method: string; pattern: RegExp }[]>();

@@ -1,3 +1,5 @@
+import { createTappedStream, type ChunkSource } from "./body-tap.js";
+
 /**
  * One request to one endpoint, with the deadlines that keep a dead or stuck server from holding
  * a caller (and a slot) forever: response headers within `headerTimeoutMs`, the first body chunk
@@ -143,48 +145,37 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
 
   // From here on bytes may reach the client: no retry, only bookkeeping when the body ends.
   committed = true;
+  if (first?.done) finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+  let pending = first;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(stream) {
-        if (!first) return;
-        if (first.done) {
-          stream.close();
-          finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
-        } else {
-          stream.enqueue(first.value);
-        }
-      },
-      async pull(stream) {
-        idleTimer = setTimeout(
-          () => controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`)),
-          options.idleTimeoutMs,
-        );
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            stream.close();
-            finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
-          } else {
-            stream.enqueue(value);
-          }
-        } catch (error) {
-          stream.error(error);
-          if (signal?.aborted) finish({ kind: "aborted" });
-          else finish({ kind: "failure", error: `stream broke off: ${describeError(error)}` });
-        } finally {
-          clearTimeout(idleTimer);
-        }
-      },
-      async cancel(reason) {
+  // The attempt is the source of the one stream chat and the router tap (see body-tap.ts); the
+  // upstream is read only when the client reads: no buffering between the engine and the client.
+  const source: ChunkSource = {
+    async read() {
+      if (pending) {
+        const result = pending;
+        pending = undefined;
+        return result;
+      }
+      idleTimer = setTimeout(() => controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`)), options.idleTimeoutMs);
+      try {
+        const result = await reader.read();
+        if (result.done) finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+        return result;
+      } catch (error) {
+        if (signal?.aborted) finish({ kind: "aborted" });
+        else finish({ kind: "failure", error: `stream broke off: ${describeError(error)}` });
+        throw error;
+      } finally {
         clearTimeout(idleTimer);
-        finish({ kind: "aborted" });
-        // Cancelling the upstream body closes that one connection, which is how vLLM learns to stop.
-        await reader.cancel(reason).catch(() => undefined);
-      },
+      }
     },
-    // Read upstream only when the client reads: no buffering between the engine and the client.
-    { highWaterMark: 0 },
-  );
-  return { ok: true, response: new Response(body, init) };
+    async cancel(reason) {
+      clearTimeout(idleTimer);
+      finish({ kind: "aborted" });
+      // Cancelling the upstream body closes that one connection, which is how vLLM learns to stop.
+      await reader.cancel(reason).catch(() => undefined);
+    },
+  };
+  return { ok: true, response: new Response(createTappedStream(source), init) };
 }

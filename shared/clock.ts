@@ -12,10 +12,23 @@ export interface IdGenerator {
 }
 
 const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** Random values are drawn this many ids at a time: one getRandomValues call costs as much as many ids. */
+const randomBatch = 256;
 
 export function createIdGenerator(clock: Clock = systemClock): IdGenerator {
   let lastTime = -1;
-  let lastRandom = new Uint8Array(16);
+  let timePart = "";
+  const lastRandom = new Uint8Array(16);
+  const pool = new Uint8Array(16 * randomBatch);
+  let used = randomBatch;
+  const freshRandom = () => {
+    if (used === randomBatch) {
+      crypto.getRandomValues(pool);
+      used = 0;
+    }
+    const start = used++ * 16;
+    for (let index = 0; index < 16; index++) lastRandom[index] = pool[start + index]! % 32;
+  };
   return {
     next() {
       const time = clock.now();
@@ -31,15 +44,17 @@ export function createIdGenerator(clock: Clock = systemClock): IdGenerator {
         }
       } else {
         lastTime = time;
-        lastRandom = crypto.getRandomValues(new Uint8Array(16)).map((byte) => byte % 32);
+        freshRandom();
+        timePart = "";
+        let remaining = time;
+        for (let index = 0; index < 10; index++) {
+          timePart = alphabet[remaining % 32] + timePart;
+          remaining = Math.floor(remaining / 32);
+        }
       }
-      let timePart = "";
-      let remaining = time;
-      for (let index = 0; index < 10; index++) {
-        timePart = alphabet[remaining % 32] + timePart;
-        remaining = Math.floor(remaining / 32);
-      }
-      return timePart + Array.from(lastRandom, (value) => alphabet[value]).join("");
+      let id = timePart;
+      for (let index = 0; index < 16; index++) id += alphabet[lastRandom[index]!];
+      return id;
     },
   };
 }

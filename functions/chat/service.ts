@@ -102,10 +102,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const capture = deps.capture;
     if (!capture || message.trim() === "") return;
     const session = sessionId ?? "";
+    const capturedAt = clock.now();
+    // Taken now, so the router holds the request's lease until the response is done. The `catch`
+    // only keeps Node from calling a failure unhandled while we wait: it is reported below.
+    const redis = scope.redis();
+    redis.catch(() => undefined);
     void (async () => {
-      const turnId = await turnIdFor(scope.tenant, session, scope.requestId, message);
-      const redis = await scope.redis();
-      await capture.capture({ tenant: scope.tenant, sessionId: session, message, turnId, capturedAt: clock.now() }, redis);
+      // The enqueue (a hash, a Redis script) waits for the next turn of the event loop, after the
+      // engine request went out: it shares this thread with the reply and must not go first.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const turnId = turnIdFor(scope.tenant, session, scope.requestId, message);
+      await capture.capture({ tenant: scope.tenant, sessionId: session, message, turnId, capturedAt }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
   };
 
@@ -166,7 +173,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
     const inputChars = checkBounds(body.messages);
-    const sessionId = requestedSession ?? (body.user ? await sessionIdForUser(body.user) : undefined);
+    const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
@@ -197,10 +204,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       session_id: sessionId ?? null,
       retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
     };
-    const remember = (content: string) =>
+    // Undefined when there is no history to keep, so a streamed reply need not be decoded.
+    const remember =
       sessionId !== undefined && userTurn !== undefined
-        ? saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
-        : Promise.resolve();
+        ? (content: string) => saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        : undefined;
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
     const stream = body.stream === true;
@@ -212,13 +220,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         leading: { archive },
         fallback: { id: `chatcmpl-${scope.requestId}`, created: Math.floor(clock.now() / 1000), model },
         // A stream cut off before [DONE] is not saved: half an answer would be replayed as a whole one.
-        onComplete: (reply) => remember(reply.content),
+        onComplete: remember && ((reply) => remember(reply.content)),
       });
       return { kind: "stream", body: passThrough, sessionId };
     }
 
     const completion = await unlessClientLeft(scope, response.json() as Promise<ChatCompletion>);
-    await remember(completion.choices[0]?.message.content ?? "");
+    await remember?.(completion.choices[0]?.message.content ?? "");
     return { kind: "json", completion: { ...completion, archive }, sessionId };
   };
 

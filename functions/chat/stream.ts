@@ -1,10 +1,11 @@
+import { tapBody } from "../../gpu/body-tap.js";
 import { createSseDecoder, sseDone, type SseEvent } from "../../gpu/sse.js";
 import type { ChatCompletionChunk, Usage } from "../../gpu/openai-types.js";
 
 /**
- * Streaming pass-through. The engine's bytes go to the client unchanged and unbuffered (a pull
- * stream with highWaterMark 0: the engine is read only as fast as the client reads); a cheap SSE
- * decoder watches them on the side to collect the assistant's text for history.
+ * Streaming pass-through. The engine's bytes go to the client unchanged and unbuffered (a tap on
+ * the pool's pull stream, see gpu/body-tap.ts: the engine is read only as fast as the client
+ * reads); a cheap SSE decoder watches them on the side to collect the assistant's text for history.
  *
  * One frame is added: before the engine's first event, a `chat.completion.chunk` with `choices: []`
  * and an `archive` object (session, retrieved passages), carrying the engine's id/created/model so
@@ -25,16 +26,16 @@ export interface PassThroughOptions {
    * Runs once the engine ended the stream with `[DONE]`, before the client's stream closes, so
    * work that must outlive the response (saving history) finishes while the request still holds
    * its resources. Must not throw. Not called for a stream that broke off, was cancelled or
-   * carried an error event.
+   * carried an error event. Omitted when nothing needs the reply (no history to save): the
+   * engine's bytes then pass without being decoded once the leading frame is out.
    */
-  onComplete(reply: StreamedReply): Promise<void>;
+  onComplete?: ((reply: StreamedReply) => Promise<void>) | undefined;
 }
 
 const encoder = new TextEncoder();
 
 export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, options: PassThroughOptions): ReadableStream<Uint8Array> {
   const decoder = createSseDecoder();
-  const reader = upstream.getReader();
   const parts: string[] = [];
   let usage: Usage | undefined;
   let sawDone = false;
@@ -80,49 +81,30 @@ export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, opti
     return encoder.encode(`data: ${JSON.stringify(frame)}\n\n`);
   };
 
-  const release = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  const release = (emit: (bytes: Uint8Array) => void) => {
     if (!held) return;
-    controller.enqueue(leadingFrame());
-    for (const bytes of held) controller.enqueue(bytes);
+    emit(leadingFrame());
+    for (const bytes of held) emit(bytes);
     held = undefined;
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // Loop until something was enqueued: a pull that enqueues nothing is not called again.
-        for (;;) {
-          let result: ReadableStreamReadResult<Uint8Array>;
-          try {
-            result = await reader.read();
-          } catch (error) {
-            controller.error(error);
-            return;
-          }
-          if (result.done) {
-            observe(decoder.end());
-            release(controller);
-            if (sawDone && !failed) await options.onComplete({ content: parts.join(""), usage });
-            controller.close();
-            return;
-          }
-          observe(decoder.push(result.value));
-          if (!held) {
-            controller.enqueue(result.value);
-            return;
-          }
-          held.push(result.value);
-          if (sawEvent) {
-            release(controller);
-            return;
-          }
-        }
-      },
-      async cancel(reason) {
-        // Cancelling the engine's body closes that connection, which is how vLLM learns to stop.
-        await reader.cancel(reason);
-      },
+  const { onComplete } = options;
+  return tapBody(upstream, {
+    chunk(bytes, emit) {
+      if (held) {
+        observe(decoder.push(bytes));
+        held.push(bytes);
+        if (sawEvent) release(emit);
+        return;
+      }
+      if (onComplete) observe(decoder.push(bytes));
+      emit(bytes);
     },
-    { highWaterMark: 0 },
-  );
+    async end(emit) {
+      if (held || onComplete) observe(decoder.end());
+      release(emit);
+      if (onComplete && sawDone && !failed) await onComplete({ content: parts.join(""), usage });
+    },
+    // No cancel hook: cancelling reaches the pool's attempt, which closes the engine's connection.
+  });
 }

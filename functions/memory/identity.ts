@@ -1,17 +1,15 @@
+import { sha256Hex } from "../../shared/sha256.js";
+
 /**
- * Content hashes and memory ids, with Web Crypto so Node and workerd compute the same values.
+ * Content hashes and memory ids. The hash is computed synchronously (see shared/sha256.ts: the
+ * Web Crypto hop costs more than the hashing on chat's hot path); Node and workerd agree on it.
  */
-const encoder = new TextEncoder();
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /** Ids are ULIDs: 26 Crockford base32 characters. Anything else cannot name a memory. */
 export const memoryIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
-}
-
-const hex = (bytes: Uint8Array) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+const sha256 = (text: string): Uint8Array => Uint8Array.from(sha256Hex(text).match(/../g) ?? [], (pair) => parseInt(pair, 16));
 
 /**
  * What "the same message" means for exact-duplicate detection: Unicode NFC, whitespace runs
@@ -22,7 +20,7 @@ export function normalizeMessage(message: string): string {
 }
 
 export async function contentHash(message: string): Promise<string> {
-  return hex(await sha256(`memory-content/v1\u0000${normalizeMessage(message)}`));
+  return sha256Hex(`memory-content/v1\u0000${normalizeMessage(message)}`);
 }
 
 /**
@@ -31,7 +29,7 @@ export async function contentHash(message: string): Promise<string> {
  * writes the same id, which is what makes scoring idempotent.
  */
 export async function memoryIdForTurn(turnId: string, capturedAt: number): Promise<string> {
-  const digest = await sha256(`memory-id/v1\u0000${turnId}`);
+  const digest = sha256(`memory-id/v1\u0000${turnId}`);
   let timePart = "";
   let remaining = Math.max(0, Math.floor(capturedAt));
   for (let index = 0; index < 10; index++) {

@@ -1,4 +1,4 @@
-import { consumeStream, round, runLoad, type LoadResult } from "./load.js";
+import { createSseClient, round, runLoad, type LoadResult } from "./load.js";
 import { startArchive, startEngineProcess } from "./processes.js";
 
 export interface ChatBenchRow {
@@ -18,11 +18,26 @@ const body = JSON.stringify({
   stream: true,
 });
 
-const streamFrom = (base: string, headers: Record<string, string>) => async (started: number) =>
-  consumeStream(
-    await fetch(`${base}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } }),
-    started,
-  );
+const streamFrom = (base: string) => createSseClient(`${base}/v1/chat/completions`, body);
+
+interface CaptureQueueMetrics {
+  memory_stats?: { capture_queue?: { waiting?: number; active?: number } };
+}
+
+/**
+ * Waits until Archive has scored the turns captured during a run. The scoring worker lags under
+ * load and catches up afterwards; without this, that work would run during the next level's
+ * direct measurement and slow the engine's side instead of Archive's.
+ */
+async function backgroundDrained(baseUrl: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const metrics = (await (await fetch(`${baseUrl}/metrics`)).json()) as CaptureQueueMetrics;
+    const queue = metrics.memory_stats?.capture_queue;
+    if (!queue || (queue.waiting ?? 0) + (queue.active ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 /**
  * Archive in front of the emulated engine vs the engine directly, same run, same client.
@@ -32,21 +47,27 @@ const streamFrom = (base: string, headers: Record<string, string>) => async (sta
 export async function benchChat(options: { durationMs?: number; levels?: number[] } = {}) {
   const durationMs = options.durationMs ?? 5000;
   const engine = await startEngineProcess(5);
+  // An Archive that fails to start must not leave the engine process behind.
   const archive = await startArchive({
     INFERENCE_ENDPOINTS: engine.url,
     INFERENCE_CONCURRENCY: "1024",
     INFERENCE_QUEUE_SIZE: "1024",
     MEMORY_RETRIEVAL: "false",
+  }).catch((error: unknown) => {
+    engine.stop();
+    throw error;
   });
   const rows: ChatBenchRow[] = [];
   try {
-    const direct = streamFrom(engine.url, {});
-    const viaArchive = streamFrom(archive.baseUrl, {});
-    await runLoad(8, 1000, direct); // warm both paths (JIT, connections)
+    const direct = streamFrom(engine.url);
+    const viaArchive = streamFrom(archive.baseUrl);
+    await runLoad(8, 1000, direct); // warm both paths (JIT, connections, the capture worker's first job)
     await runLoad(8, 1000, viaArchive);
+    await backgroundDrained(archive.baseUrl);
     for (const concurrency of options.levels ?? [1, 50, 200]) {
       const directResult = await runLoad(concurrency, durationMs, direct);
       const archiveResult = await runLoad(concurrency, durationMs, viaArchive);
+      await backgroundDrained(archive.baseUrl);
       rows.push({
         concurrency,
         direct: directResult,

@@ -10,6 +10,7 @@ const root = new URL("../..", import.meta.url).pathname;
 export async function startEngineProcess(tokenDelayMs: number): Promise<{ url: string; stop(): void }> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "test/bench/engine-process.ts", "0", String(tokenDelayMs)], {
     cwd: root,
+    env: withProfiling(process.env, "BENCH_ENGINE_NODE_OPTIONS"),
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -22,5 +23,21 @@ export async function startEngineProcess(tokenDelayMs: number): Promise<{ url: s
 /** `npm start` with the given environment, data in a fresh temporary folder. */
 export async function startArchive(env: Record<string, string>): Promise<EmulatorProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "archive-bench-"));
-  return startEmulatorProcess({ LOG_LEVEL: "warn", ARCHIVE_DATA_DIR: dataDir, ...env }, { readyTimeoutMs: 60_000 });
+  const profiling = process.env.BENCH_ARCHIVE_NODE_OPTIONS;
+  return startEmulatorProcess(
+    { LOG_LEVEL: "warn", ARCHIVE_DATA_DIR: dataDir, ...(profiling ? { NODE_OPTIONS: profiling } : {}), ...env },
+    { readyTimeoutMs: 60_000 },
+  );
+}
+
+/**
+ * Profiling hook: BENCH_ARCHIVE_NODE_OPTIONS (or BENCH_ENGINE_NODE_OPTIONS) becomes NODE_OPTIONS
+ * of that child only, so a profile shows one process and the others run as usual. Node 20 refuses
+ * `--cpu-prof` in NODE_OPTIONS; `--import /abs/path/profiler.mjs` (a module that starts
+ * `node:inspector`'s Profiler and writes the profile on exit) works, as do the V8 flags Node
+ * allows there (e.g. `--max-semi-space-size`).
+ */
+function withProfiling(env: NodeJS.ProcessEnv, variable: string): NodeJS.ProcessEnv {
+  const flags = env[variable];
+  return flags ? { ...env, NODE_OPTIONS: flags } : env;
 }
