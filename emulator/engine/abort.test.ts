@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { describe, expect, it, vi } from "vitest";
-import { createTestEngine, postJson } from "./test-support";
+import { createTestEngine, postJson } from "./test-support.js";
 
 const STREAM_REQUEST = {
   messages: [{ role: "user", content: "Tell me everything about Berlin, Munich and Hamburg." }],

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { SYNTHETIC_NOTICE } from "./index";
-import { createTestEngine, ENGINE_ORIGIN, parseSseJson, postJson } from "./test-support";
+import { SYNTHETIC_NOTICE } from "./index.js";
+import { createTestEngine, ENGINE_ORIGIN, parseSseJson, postJson } from "./test-support.js";
 
 const MODEL = "archive-emulated-1";
 const QUESTION = { role: "user", content: "Where does my sister live and how long is the warranty?" };

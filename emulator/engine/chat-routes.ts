@@ -3,7 +3,7 @@
  * The reply is composed by synthetic-reply.ts; this file only speaks HTTP.
  */
 import { Hono } from "hono";
-import { delay } from "./delay";
+import { delay } from "./delay.js";
 import {
   checkContextLength,
   checkModel,
@@ -11,9 +11,9 @@ import {
   generationDelayMs,
   usage,
   type EngineContext,
-} from "./engine-context";
-import { finishGeneration, type Generation } from "./generation";
-import { chatLogprobEntry, type ChatLogprobEntry } from "./logprobs";
+} from "./engine-context.js";
+import { finishGeneration, type Generation } from "./generation.js";
+import { chatLogprobEntry, type ChatLogprobEntry } from "./logprobs.js";
 import {
   chatCompletionRequestSchema,
   parseRequestBody,
@@ -22,10 +22,10 @@ import {
   stopSequences,
   type ChatCompletionRequest,
   type ChatMessage,
-} from "./request-schemas";
-import { createSseResponse, type TimedEvent } from "./sse";
-import { composeReply, type ChatTurn } from "./synthetic-reply";
-import { countTokens } from "./tokenize";
+} from "./request-schemas.js";
+import { createSseResponse, type TimedEvent } from "./sse.js";
+import { composeReply, type ChatTurn } from "./synthetic-reply.js";
+import { countTokens } from "./tokenize.js";
 
 // A chat template wraps each message in markers (<|im_start|>role … <|im_end|>)
 // and primes the assistant turn; these stand in for those template tokens.

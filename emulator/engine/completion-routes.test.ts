@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LegacyLogprobs } from "./logprobs";
-import { createTestEngine, parseSseJson, postJson } from "./test-support";
+import type { LegacyLogprobs } from "./logprobs.js";
+import { createTestEngine, parseSseJson, postJson } from "./test-support.js";
 
 interface CompletionBody {
   id: string;

@@ -4,7 +4,7 @@
  * the prompt's own token logprobs, from which perplexity is computed.
  */
 import { Hono } from "hono";
-import { delay } from "./delay";
+import { delay } from "./delay.js";
 import {
   checkContextLength,
   checkModel,
@@ -12,10 +12,10 @@ import {
   generationDelayMs,
   usage,
   type EngineContext,
-} from "./engine-context";
-import { engineErrorResponse } from "./errors";
-import { finishGeneration, type Generation } from "./generation";
-import { legacyLogprobs, type ScoredPiece } from "./logprobs";
+} from "./engine-context.js";
+import { engineErrorResponse } from "./errors.js";
+import { finishGeneration, type Generation } from "./generation.js";
+import { legacyLogprobs, type ScoredPiece } from "./logprobs.js";
 import {
   completionRequestSchema,
   parseRequestBody,
@@ -23,9 +23,9 @@ import {
   rejectStreamOptions,
   stopSequences,
   type CompletionRequest,
-} from "./request-schemas";
-import { createSseResponse, type TimedEvent } from "./sse";
-import { spellAfter } from "./tokenize";
+} from "./request-schemas.js";
+import { createSseResponse, type TimedEvent } from "./sse.js";
+import { spellAfter } from "./tokenize.js";
 
 /** OpenAI's and vLLM's default for the legacy completions API. */
 const DEFAULT_MAX_TOKENS = 16;

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { EMBEDDING_DIMENSIONS } from "./index";
-import { createTestEngine, ENGINE_ORIGIN, postJson } from "./test-support";
+import { EMBEDDING_DIMENSIONS } from "./index.js";
+import { createTestEngine, ENGINE_ORIGIN, postJson } from "./test-support.js";
 
 interface EmbeddingBody {
   object: string;

@@ -4,10 +4,10 @@
  * encodings are served.
  */
 import { Hono } from "hono";
-import { checkModel, createdSeconds, type EngineContext } from "./engine-context";
-import { embedText, toBase64Float32 } from "./hashed-embedding";
-import { embeddingRequestSchema, parseRequestBody } from "./request-schemas";
-import { countTokens } from "./tokenize";
+import { checkModel, createdSeconds, type EngineContext } from "./engine-context.js";
+import { embedText, toBase64Float32 } from "./hashed-embedding.js";
+import { embeddingRequestSchema, parseRequestBody } from "./request-schemas.js";
+import { countTokens } from "./tokenize.js";
 
 export function createEmbeddingRoutes(context: EngineContext): Hono {
   const routes = new Hono();

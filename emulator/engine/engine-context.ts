@@ -2,9 +2,9 @@
  * What every route of the emulated engine needs, built once by
  * createEmulatedEngine and handed to each route group.
  */
-import { engineErrorResponse, modelNotFoundResponse } from "./errors";
-import type { LanguageModel } from "./language-model";
-import type { StatsRecorder } from "./stats";
+import { engineErrorResponse, modelNotFoundResponse } from "./errors.js";
+import type { LanguageModel } from "./language-model.js";
+import type { StatsRecorder } from "./stats.js";
 
 export interface EngineContext {
   readonly model: string;

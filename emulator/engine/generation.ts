@@ -4,8 +4,8 @@
  * capped at max_tokens, split into tokens with their logprobs, and labelled
  * with vLLM's finish_reason / stop_reason.
  */
-import type { LanguageModel } from "./language-model";
-import { tokenize } from "./tokenize";
+import type { LanguageModel } from "./language-model.js";
+import { tokenize } from "./tokenize.js";
 
 export interface GeneratedToken {
   /** Token text as streamed, including its leading whitespace. */

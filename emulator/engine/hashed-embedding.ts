@@ -4,8 +4,8 @@
  * words (or word stems, through trigrams) get a higher cosine; unrelated texts
  * land near 0. Not semantic in the learned sense, but stable and cheap.
  */
-import type { LanguageModel } from "./language-model";
-import { isWordCore, tokenize, tokenKey } from "./tokenize";
+import type { LanguageModel } from "./language-model.js";
+import { isWordCore, tokenize, tokenKey } from "./tokenize.js";
 
 export const EMBEDDING_DIMENSIONS = 384;
 

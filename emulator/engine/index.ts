@@ -6,18 +6,18 @@
  * exercised end to end. Web-standard APIs only: it runs in Node and workerd.
  */
 import { Hono } from "hono";
-import { createChatRoutes } from "./chat-routes";
-import { createCompletionRoutes } from "./completion-routes";
-import { createEmbeddingRoutes } from "./embedding-routes";
-import type { EngineContext } from "./engine-context";
-import { engineErrorResponse } from "./errors";
-import { getLanguageModel } from "./language-model";
-import { createModelRoutes } from "./model-routes";
-import { createStatsRecorder, type EngineStats } from "./stats";
+import { createChatRoutes } from "./chat-routes.js";
+import { createCompletionRoutes } from "./completion-routes.js";
+import { createEmbeddingRoutes } from "./embedding-routes.js";
+import type { EngineContext } from "./engine-context.js";
+import { engineErrorResponse } from "./errors.js";
+import { getLanguageModel } from "./language-model.js";
+import { createModelRoutes } from "./model-routes.js";
+import { createStatsRecorder, type EngineStats } from "./stats.js";
 
-export type { EngineStats } from "./stats";
-export { EMBEDDING_DIMENSIONS } from "./hashed-embedding";
-export { SYNTHETIC_NOTICE } from "./synthetic-reply";
+export type { EngineStats } from "./stats.js";
+export { EMBEDDING_DIMENSIONS } from "./hashed-embedding.js";
+export { SYNTHETIC_NOTICE } from "./synthetic-reply.js";
 
 export const DEFAULT_EMULATED_MODEL = "archive-emulated-1";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createLanguageModel, getLanguageModel, perplexity } from "./language-model";
-import { tokenize } from "./tokenize";
+import { createLanguageModel, getLanguageModel, perplexity } from "./language-model.js";
+import { tokenize } from "./tokenize.js";
 
 const model = getLanguageModel();
 

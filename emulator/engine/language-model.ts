@@ -13,9 +13,9 @@
  * word-level model sees each rare word as one token, where a subword model
  * would spread the surprise over several better-predicted pieces.
  */
-import { TRAINING_CORPUS } from "./training-corpus";
-import { isWordCore, tokenize, tokenKey, type Token } from "./tokenize";
-import { commonBigrams, rankedWords } from "./word-frequencies";
+import { TRAINING_CORPUS } from "./training-corpus.js";
+import { isWordCore, tokenize, tokenKey, type Token } from "./tokenize.js";
+import { commonBigrams, rankedWords } from "./word-frequencies.js";
 
 export interface Candidate {
   readonly key: string;

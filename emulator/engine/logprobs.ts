@@ -4,8 +4,8 @@
  * arrays plus `top_logprobs` dictionaries). Both include the chosen token's
  * own logprob among the alternatives, as vLLM does.
  */
-import type { LanguageModel } from "./language-model";
-import { spellAfter, tokenKey } from "./tokenize";
+import type { LanguageModel } from "./language-model.js";
+import { spellAfter, tokenKey } from "./tokenize.js";
 
 export interface TopLogprob {
   readonly token: string;

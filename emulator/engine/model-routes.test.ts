@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEmulatedEngine, DEFAULT_EMULATED_MODEL } from "./index";
-import { createTestEngine } from "./test-support";
+import { createEmulatedEngine, DEFAULT_EMULATED_MODEL } from "./index.js";
+import { createTestEngine } from "./test-support.js";
 
 describe("health and models", () => {
   it("answers GET /health with 200 and an empty body, like vLLM", async () => {

@@ -1,6 +1,6 @@
 /** GET /health and GET /v1/models, shaped like vLLM's. */
 import { Hono } from "hono";
-import { createdSeconds, type EngineContext } from "./engine-context";
+import { createdSeconds, type EngineContext } from "./engine-context.js";
 
 export function createModelRoutes(context: EngineContext): Hono {
   const routes = new Hono();

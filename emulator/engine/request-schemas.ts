@@ -4,7 +4,7 @@
  * known fields are a 400 in vLLM's error format.
  */
 import { z } from "zod";
-import { engineErrorResponse } from "./errors";
+import { engineErrorResponse } from "./errors.js";
 
 const stopSchema = z.union([z.string(), z.array(z.string())]).nullish();
 const streamOptionsSchema = z

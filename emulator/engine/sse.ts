@@ -3,8 +3,8 @@
  * then `data: [DONE]\n\n`. Chunks are paced by per-event delays so tests can
  * hold a stream open, and generation stops as soon as the client goes away.
  */
-import { delay } from "./delay";
-import type { RequestTracker } from "./stats";
+import { delay } from "./delay.js";
+import type { RequestTracker } from "./stats.js";
 
 export interface TimedEvent {
   /** Wait before sending this event (time to first token, or between tokens). */

@@ -4,8 +4,8 @@
  * words of the last user message and quotes, verbatim, every context line
  * that looks like retrieved data (memories, library excerpts, citations).
  */
-import type { LanguageModel } from "./language-model";
-import { isWordCore, tokenize, tokenKey } from "./tokenize";
+import type { LanguageModel } from "./language-model.js";
+import { isWordCore, tokenize, tokenKey } from "./tokenize.js";
 
 export interface ChatTurn {
   readonly role: string;

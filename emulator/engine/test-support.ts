@@ -1,5 +1,5 @@
 /** Helpers shared by this folder's tests (not used by the engine itself). */
-import { createEmulatedEngine, type EmulatedEngine, type EmulatedEngineOptions } from "./index";
+import { createEmulatedEngine, type EmulatedEngine, type EmulatedEngineOptions } from "./index.js";
 
 export const ENGINE_ORIGIN = "http://engine.test";
 
