@@ -4,7 +4,8 @@ import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
-import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
+import { createDotKernel, createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { ConfigError, loadConfig, type ConfigSource } from "../../shared/config.js";
@@ -42,7 +43,7 @@ function build(env: WorkerEnv): App {
     model: config.embeddings.model ?? "",
   });
   // Archival needs a cold store, which lives on Node: no coldStore here, so those endpoints answer 501.
-  const replicas = createVectorReplicaCache();
+  const replicas = createVectorReplicaCache({ kernel: createDotKernel({ module: scoresModule }) });
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });

@@ -3,8 +3,8 @@
  * a search. Two implementations with bit-identical results:
  * - JavaScript: a Float32Array and an unrolled loop. Runs everywhere.
  * - WebAssembly SIMD: the matrix inside a wasm memory, scored two lanes at a time (~4x faster here).
- *   Used where the runtime may compile wasm at run time (Node). Workers forbid that, so there the
- *   module fails to compile and the JavaScript kernel is used.
+ *   Node compiles it at run time. Workers forbid run-time compilation, so the Workers entry imports
+ *   the same module precompiled (dot-kernel.wasm, bundled by wrangler) and passes it in.
  * Both multiply float32 × float32 in double precision (exact) and sum four interleaved partial sums
  * in the same order, so a Node process and a Worker rank the same vectors identically.
  */
@@ -26,10 +26,12 @@ export interface DotKernelOptions {
   wasm?: boolean;
   /** Below this many rows the JavaScript kernel is fast enough and a wasm memory is not worth its reservation. */
   wasmMinRows?: number;
+  /** The module already compiled by the platform (Workers import dot-kernel.wasm); default: compile here. */
+  module?: WebAssembly.Module;
 }
 
 export function createDotKernel(options: DotKernelOptions = {}): DotKernel {
-  const module = options.wasm === false ? undefined : compileScoresModule();
+  const module = options.wasm === false ? undefined : (options.module ?? compileScoresModule());
   const wasmMinRows = options.wasmMinRows ?? 256;
   return {
     name: module ? "wasm-simd" : "javascript",
@@ -127,7 +129,7 @@ function compileScoresModule(): WebAssembly.Module | undefined {
  *     f64.store $out (((a[0] + a[1]) + b[0]) + b[1])
  *     $out += 8;  $row += 1;  (br 0))))
  */
-function scoresModuleBytes(): Uint8Array<ArrayBuffer> {
+export function scoresModuleBytes(): Uint8Array<ArrayBuffer> {
   const [m, rows, dim, query, out, row, q, end, a, b, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const get = (local: number) => [0x20, local];
   const set = (local: number) => [0x21, local];

@@ -1,5 +1,5 @@
 export { createVectorReplicaCache, type VectorReplicaCache, type VectorReplicaCacheOptions } from "./replica-cache.js";
-export { createDotKernel, type DotKernel, type DotKernelOptions } from "./dot-kernel.js";
+export { createDotKernel, scoresModuleBytes, type DotKernel, type DotKernelOptions } from "./dot-kernel.js";
 export type { VectorFollower } from "./replica.js";
 export {
   createVectorIndex,
