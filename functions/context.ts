@@ -10,6 +10,11 @@ export interface AppVariables {
   logger: Logger;
   /** Redis for this request, connected on first use and released when the response is done. */
   redis: () => Promise<Redis>;
+  /**
+   * Work that may outlive the response (e.g. memory capture). The request's Redis lease is held
+   * until it settles, and on Workers the isolate is kept alive for it (`waitUntil`).
+   */
+  defer: (task: Promise<unknown>) => void;
 }
 
 export interface AppEnv {

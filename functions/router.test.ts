@@ -108,6 +108,40 @@ describe("router", () => {
   });
 });
 
+describe("per-request Redis", () => {
+  it("holds the lease until deferred work has settled, after the response", async () => {
+    const events: string[] = [];
+    let finish!: () => void;
+    const background = new Promise<void>((resolve) => (finish = resolve));
+    const routes = new Hono<AppEnv>();
+    routes.get("/later", async (c) => {
+      await c.get("redis")();
+      c.get("defer")(background.then(() => events.push("deferred done")));
+      return c.json({ ok: true });
+    });
+    const app = createApp({
+      config: loadConfig({ REDIS_PREFIX: prefix }),
+      logger: createLogger({ level: "silent" }),
+      clock: systemClock,
+      ids: createIdGenerator(),
+      keys: createRedisKeys(prefix),
+      redis: { acquire: async () => ({ redis, release: async () => void events.push("released") }) },
+      version: "0.1.0",
+      startedAt: Date.now(),
+      systemStats: () => null,
+      pool: { check: async () => ({ endpoints: [] }) },
+      serviceUrls: {},
+      functions: [{ name: "later", routes, checks: [] }],
+    });
+    expect((await app.request("/later")).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual([]);
+    finish();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events).toEqual(["deferred done", "released"]);
+  });
+});
+
 describe("identity", () => {
   const keys = { ARCHIVE_API_KEYS: "alice-key-123:alice,bob-key-4567:bob" };
 

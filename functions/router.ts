@@ -35,11 +35,13 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     c.set("logger", deps.logger.child({ requestId }));
     let lease: Promise<RedisLease> | undefined;
     c.set("redis", (): Promise<Redis> => (lease ??= deps.redis.acquire()).then((held) => held.redis));
+    const deferred: Promise<unknown>[] = [];
+    c.set("defer", (task) => void deferred.push(task));
     try {
       await next();
     } finally {
       stampRequestId(c, requestId);
-      const response = releaseWhenDone(c.res, lease, c.get("logger"));
+      const response = releaseWhenDone(c.res, lease, deferred, c.get("logger"), lease && waitUntilOf(c));
       // Assigning c.res re-creates the Response in Hono; only do it when there is a new one.
       if (response !== c.res) c.res = response;
       const route = matchedRoutes(c).findLast((route) => route.method !== "ALL")?.path ?? "unmatched";
@@ -108,13 +110,24 @@ function fromHttpException(error: HTTPException): AppError {
  * Releases the request's Redis lease once the response is complete. A stream outlives its
  * handler, so for event streams the lease is held until the body ends or the client goes away.
  */
-function releaseWhenDone(response: Response, lease: Promise<RedisLease> | undefined, logger: Logger): Response {
+function releaseWhenDone(
+  response: Response,
+  lease: Promise<RedisLease> | undefined,
+  deferred: readonly Promise<unknown>[],
+  logger: Logger,
+  waitUntil: ((task: Promise<unknown>) => void) | undefined,
+): Response {
   if (!lease) return response;
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    lease.then((held) => held.release()).catch((error: unknown) => logger.warn("redis_release_failed", { error }));
+    // Deferred work (capture) may still be using the connection: it goes first.
+    const done = Promise.allSettled(deferred)
+      .then(() => lease)
+      .then((held) => held.release())
+      .catch((error: unknown) => logger.warn("redis_release_failed", { error }));
+    waitUntil?.(done);
   };
   // Headers first: asking a @hono/node-server response for its body turns it into a full web Response.
   if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body) {
@@ -124,6 +137,16 @@ function releaseWhenDone(response: Response, lease: Promise<RedisLease> | undefi
   // A tap, not another stream layer: the pool's stream carries it (see gpu/body-tap.ts).
   const body = tapBody(response.body, { end: release, error: release, cancel: release });
   return body === response.body ? response : new Response(body, response);
+}
+
+/** Workers' `executionCtx.waitUntil`, so deferred work survives the response; Node has none (Hono throws). */
+function waitUntilOf(c: AppContext): ((task: Promise<unknown>) => void) | undefined {
+  try {
+    const context = c.executionCtx;
+    return (task) => context.waitUntil(task);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -47,6 +47,7 @@ function scopeOf(c: AppContext): ChatScope {
     redis: c.get("redis"),
     signal: c.req.raw.signal,
     logger: c.get("logger"),
+    defer: c.get("defer"),
   };
 }
 

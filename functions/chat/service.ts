@@ -41,6 +41,8 @@ export interface ChatScope {
   /** The client's disconnect: cancels retrieval, the queue wait and the engine request. */
   signal: AbortSignal | undefined;
   logger: Logger;
+  /** Keeps the request's Redis lease (and a Worker isolate) alive for work that outlives the reply. */
+  defer?: (task: Promise<unknown>) => void;
 }
 
 export interface ArchiveInfo {
@@ -107,13 +109,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     // only keeps Node from calling a failure unhandled while we wait: it is reported below.
     const redis = scope.redis();
     redis.catch(() => undefined);
-    void (async () => {
+    const task = (async () => {
       // The enqueue (a hash, a Redis script) waits for the next turn of the event loop, after the
       // engine request went out: it shares this thread with the reply and must not go first.
       await new Promise((resolve) => setTimeout(resolve, 0));
       const turnId = turnIdFor(scope.tenant, session, scope.requestId, message);
       await capture.capture({ tenant: scope.tenant, sessionId: session, message, turnId, capturedAt }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
+    scope.defer?.(task);
   };
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
