@@ -21,6 +21,7 @@ beforeAll(async () => {
     INFERENCE_ENDPOINTS: engine.url,
     EMBEDDINGS: "pool",
     EMBEDDINGS_MODEL: engine.engine.model,
+    LOG_LEVEL: "warn",
   };
   jobs = composeNode({ config: loadConfig(env), redisUrl: env.REDIS_URL, logger: silentLogger, workers: true });
   await jobs.ready;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -30,6 +30,9 @@ export async function startWorkerd(bindings: Record<string, string>) {
   return {
     fetch: (path: string, init?: RequestInit) =>
       miniflare.dispatchFetch(`http://archive.test${path}`, init as never) as unknown as Promise<Response>,
-    close: () => miniflare.dispose(),
+    close: async () => {
+      await miniflare.dispose();
+      await rm(outdir, { recursive: true, force: true });
+    },
   };
 }
