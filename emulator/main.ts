@@ -21,8 +21,17 @@ async function main() {
   if (!config.redisUrl) {
     redisServer = await startRedisServer({ dataDir: join(config.dataDir, "redis") });
     const started = redisServer;
-    // Even on a crash, the child must not outlive us.
+    logger.info("redis_started", { pid: started.pid, port: started.port, dir: join(config.dataDir, "redis") });
+    // Even on a crash, the child must not outlive us. TensorFlow.js installs handlers that rethrow
+    // uncaught errors, and a rethrow ends Node without an "exit" event: ours run first.
     process.on("exit", () => started.kill());
+    const crash = (error: unknown) => {
+      logger.error("archive_crashed", { error });
+      started.kill();
+      process.exit(1);
+    };
+    process.on("uncaughtException", crash);
+    process.on("unhandledRejection", crash);
   }
   const redisUrl = config.redisUrl ?? redisServer!.url;
   const inference = await resolveInference(config, logger);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redactUrl } from "./redact.js";
 
 /**
  * The one config loader. Only composition roots call it (with `process.env` or a Worker's `env`);
@@ -47,6 +48,7 @@ export const configVariables = {
   LIBRARY_DROP_TENANT: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("default"), doc: "Tenant that owns documents from the drop folder." },
   LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
+  LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
@@ -94,7 +96,7 @@ export interface Config {
     retrievalMinSimilarity: number;
   };
   archive: { days: number; keepRecent: number; hour: number };
-  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number };
+  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
   chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
 }
 
@@ -136,7 +138,7 @@ function parseEndpoints(value: string | undefined, fallbackConcurrency: number, 
     const [base = "", limit] = entry.split("#");
     const maxConcurrency = limit === undefined ? fallbackConcurrency : Number(limit);
     if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
-      problems.push(`INFERENCE_ENDPOINTS: "${base}" is not an http(s) URL`);
+      problems.push(`INFERENCE_ENDPOINTS: "${redactUrl(base)}" is not an http(s) URL`);
     } else if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       problems.push(`INFERENCE_ENDPOINTS: concurrency in "${entry}" must be a positive integer`);
     } else {
@@ -208,6 +210,7 @@ export function loadConfig(source: ConfigSource): Config {
       dropTenant: raw.LIBRARY_DROP_TENANT,
       maxUploadBytes: raw.LIBRARY_MAX_UPLOAD_BYTES,
       retrievalTopK: raw.LIBRARY_RETRIEVAL_TOP_K,
+      retrievalMinSimilarity: raw.LIBRARY_RETRIEVAL_MIN_SIMILARITY,
     },
     chat: {
       historyMessages: raw.CHAT_HISTORY_MESSAGES,

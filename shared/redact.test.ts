@@ -9,6 +9,13 @@ describe("secret redaction", () => {
     expect(redactUrl("http://gpu:8000")).toBe("http://gpu:8000");
   });
 
+  it("strips credentials quoted inside free text and error messages", () => {
+    const output = JSON.stringify(redact({ error: new Error("connect to redis://:hunter2@db:6379 failed", { cause: new Error("via https://u:pw@gpu/v1") }) }));
+    expect(output).not.toMatch(/hunter2|u:pw/);
+    expect(output).toContain("redis://***@db:6379");
+    expect(output).toContain("stack");
+  });
+
   it("hides secret-named fields at any depth", () => {
     const output = JSON.stringify(redact({ config: { apiKey: "sk-1", nested: [{ authorization: "Bearer x" }] }, redis: "redis://:pw@h:1" }));
     expect(output).not.toContain("sk-1");

@@ -14,11 +14,18 @@ export function redactUrl(value: string): string {
   }
 }
 
+/** Credentials of any `scheme://user:pass@` inside free text (error messages quote URLs). */
+const embeddedCredentials = /([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi;
+
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return "[depth]";
-  if (typeof value === "string") return value.includes("://") ? redactUrl(value) : value;
+  if (typeof value === "string") return value.includes("://") ? redactUrl(value).replace(embeddedCredentials, "$1***@") : value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (value instanceof Error) {
+    const error: Record<string, unknown> = { name: value.name, message: redact(value.message, depth + 1), stack: redact(value.stack, depth + 1) };
+    if (value.cause !== undefined) error.cause = redact(value.cause, depth + 1);
+    return error;
+  }
   if (value && typeof value === "object") {
     const output: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {

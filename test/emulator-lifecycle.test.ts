@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,10 +22,10 @@ function startedLine(output: string): { redis: string; redis_pid: number } {
   return JSON.parse(line);
 }
 
+/** Running, not a zombie waiting for a reaper (a container's PID 1 may never reap it). */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return false;
   }
@@ -54,6 +55,27 @@ describe("npm start", () => {
     expect(await again.get("archive:lifecycle-probe")).toBe("written before SIGTERM");
     again.disconnect();
     await second.stop("SIGINT");
+  }, 90_000);
+
+  it("fails cleanly on a busy port: a clear message, exit 1, and its redis-server stopped", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = await dataDir();
+    const result = spawnSync("npm", ["start", "--silent"], {
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), ARCHIVE_DATA_DIR: dir },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    blocker.close();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+    const redisPid = Number(/"event":"redis_started","pid":(\d+)/.exec(result.stdout)?.[1]);
+    expect(redisPid).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(alive(redisPid)).toBe(false);
   }, 90_000);
 
   it("refuses to listen on 0.0.0.0 without API keys, saying what to set", () => {

@@ -75,7 +75,13 @@ export const redisCheck: HealthCheck = {
     const reply = await client.ping();
     if (reply !== "PONG") return { status: "fail", detail: `PING answered ${reply}` };
     // Retention is our policy; a Redis that may evict would silently drop memories.
-    const [, policy] = (await client.config("GET", "maxmemory-policy")) as [string, string];
+    let policy: string;
+    try {
+      [, policy] = (await client.config("GET", "maxmemory-policy")) as [string, string];
+    } catch {
+      // Managed Redis services often disable CONFIG; Redis itself is fine, the policy just unknown.
+      return { status: "warn", detail: "could not read maxmemory-policy (CONFIG disabled?); make sure it is noeviction" };
+    }
     return policy === "noeviction"
       ? { status: "ok" }
       : { status: "warn", detail: `maxmemory-policy is ${policy}; set noeviction so Redis never evicts data`, policy };

@@ -69,7 +69,7 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
       ...(uploadLimit > deps.config.maxBodyBytes ? { bodyLimits: [{ pathPrefix: "/library/documents", maxBytes: uploadLimit }] } : {}),
     },
     service,
-    retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK }),
+    retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
     // One at a time: embedding is CPU-bound on one wasm thread, so a second job would only slow
     // the first (and duplicate uploads become a cheap "attach" when run in order).
     jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1 }],

@@ -71,8 +71,11 @@ async function scanFolder(root: string, accepts: (name: string) => boolean, onEs
     let entries: Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
-    } catch {
-      return; // removed while scanning: its files are simply gone
+    } catch (error) {
+      // An unreadable root (a mount not up yet, permissions) is not an empty folder: removing every
+      // document because of it would be data loss. Abort this scan instead.
+      if (depth === 0) throw error;
+      return; // a subfolder removed while scanning: its files are simply gone
     }
     for (const entry of entries) {
       if (ignoredName.test(entry.name)) continue;

@@ -5,6 +5,8 @@ import type { Logger } from "../../shared/logger.js";
 import type { QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 
+const closeBudgetMs = 4000;
+
 export interface JobWorkerSpec {
   queue: QueueName;
   processor: Processor;
@@ -49,7 +51,13 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     workers: workers.map(({ worker }) => worker),
     async close() {
       clearInterval(timer);
-      await Promise.all(workers.map(({ worker }) => worker.close()));
+      // A job may run for minutes (a big PDF on the local embedder); shutdown must not wait for it.
+      // Forced, the job's lock lapses and BullMQ retries it as stalled: nothing is lost.
+      await Promise.all(
+        workers.map(({ worker }) =>
+          Promise.race([worker.close(), new Promise((resolve) => setTimeout(resolve, closeBudgetMs).unref())]).then(() => worker.close(true)),
+        ),
+      );
       await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
       const pipeline = heartbeat.pipeline();
       for (const { spec } of workers) pipeline.zrem(workerHeartbeatKey(options.keys, spec.queue), options.workerId);

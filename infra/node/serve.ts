@@ -5,8 +5,12 @@ type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 /** Serves a fetch handler over HTTP/1.1 with keep-alive; resolves once listening. */
 export async function serveHttp(fetch: FetchHandler, host: string, port: number) {
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch, hostname: host, port }, () => resolve(started));
+    // A busy port must fail startup with a message, not crash later as an uncaught error.
+    started.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is already in use; set PORT to a free one`) : error),
+    );
   });
   const address = server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
