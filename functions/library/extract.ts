@@ -68,16 +68,20 @@ export function fileTypeFromName(filename: string): LibraryFileType | undefined 
 const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((byte, index) => bytes[index] === byte);
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 
+/** The one answer for a file type the library does not read. */
+export const unsupportedType = (filename: string) =>
+  new AppError({
+    code: "unsupported_type",
+    status: 415,
+    title: "Unsupported Media Type",
+    detail: `"${filename}" is not a supported type; upload .pdf, .txt or .md`,
+  });
+
 export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument> {
   const filename = safeFilename(input.filename);
   const declaredType = fileTypeFromName(filename);
   if (!declaredType) {
-    throw new AppError({
-      code: "unsupported_type",
-      status: 415,
-      title: "Unsupported Media Type",
-      detail: `"${filename}" is not a supported type; upload .pdf, .txt or .md`,
-    });
+    throw unsupportedType(filename);
   }
   if (input.maxBytes !== undefined && input.bytes.length > input.maxBytes) throw payloadTooLarge(input.maxBytes);
   if (input.bytes.length === 0) throw unprocessable("empty_document", "Empty Document", `"${filename}" is empty`);

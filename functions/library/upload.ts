@@ -5,7 +5,7 @@
  */
 import { AppError, badRequest, payloadTooLarge } from "../../shared/errors.js";
 import type { AppContext } from "../context.js";
-import { decodeText, fileTypeFromName, normalizeText, type LibraryFileType } from "./extract.js";
+import { decodeText, fileTypeFromName, normalizeText, unsupportedType, type LibraryFileType } from "./extract.js";
 
 export interface Upload {
   filename: string;
@@ -46,12 +46,7 @@ export const isPdfBytes = (bytes: Uint8Array) => pdfMagic.every((byte, index) =>
 export function precheckDocument(filename: string, bytes: Uint8Array, maxBytes: number): LibraryFileType {
   const fileType = fileTypeFromName(filename);
   if (!fileType) {
-    throw new AppError({
-      code: "unsupported_type",
-      status: 415,
-      title: "Unsupported Media Type",
-      detail: `"${filename}" is not a supported type; upload .pdf, .txt or .md`,
-    });
+    throw unsupportedType(filename);
   }
   if (bytes.length > maxBytes) throw payloadTooLarge(maxBytes);
   const unprocessable = (code: string, title: string, detail: string) => new AppError({ code, status: 422, title, detail });

@@ -1,3 +1,5 @@
+import type { MemoryRecord } from "./records.js";
+
 /**
  * Cold storage for archived memories, behind an interface so another store (object storage, a
  * database) can replace the files the Node runtimes use (`infra/node/cold-store-files.ts`).
@@ -9,20 +11,9 @@
  * committed with exactly the ids that left. A store never needs to talk to Redis: archive.ts
  * commits or discards pending batches after a crash by reading that index.
  */
-export interface ArchivedMemory {
-  id: string;
-  message: string;
-  perplexity: number | null;
-  surpriseScore: number | null;
-  /** Epoch ms. */
-  createdAt: number;
-  sessionId: string | null;
-  metadata: Record<string, unknown> | null;
-  /** Normalized-text hash: keeps exact-duplicate detection working across hot and cold. */
-  contentHash: string;
-  source: "chat" | "api";
-  /** Epoch ms of the last restore, if any. */
-  restoredAt: number | null;
+
+/** A memory record as it left Redis, with the vector it had in the index. */
+export interface ArchivedMemory extends MemoryRecord {
   /** Epoch ms the batch was written. */
   archivedAt: number;
   /** Embedder that made `embedding`; search and restore only trust vectors from the current one. */
