@@ -1,3 +1,4 @@
+import type { PoolFetch } from "./pool-types.js";
 import { createTappedStream, type ChunkSource } from "./body-tap.js";
 
 /**
@@ -19,7 +20,7 @@ export type AttemptOutcome =
   | { ok: false; error: string; cause: unknown };
 
 export interface AttemptOptions {
-  fetch: typeof fetch;
+  fetch: PoolFetch;
   url: string;
   method: string;
   headers: Record<string, string>;

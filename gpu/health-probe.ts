@@ -1,4 +1,5 @@
 import { describeError } from "./attempt.js";
+import type { PoolFetch } from "./pool-types.js";
 
 /**
  * One `GET /health` (vLLM answers 200 with an empty body once the model is loaded). Returns
@@ -6,7 +7,7 @@ import { describeError } from "./attempt.js";
  * goes back to the keep-alive pool instead of being torn down.
  */
 export async function probeHealth(options: {
-  fetch: typeof fetch;
+  fetch: PoolFetch;
   baseUrl: string;
   headers: Record<string, string>;
   timeoutMs: number;

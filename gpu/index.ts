@@ -4,7 +4,7 @@
  * so bundling `gpu/` for Workers never pulls in the gRPC SDK.
  */
 export { createInferencePool } from "./pool.js";
-export type { InferencePool, InferencePoolConfig, InferencePoolOptions, PoolRequestInit } from "./pool-types.js";
+export type { InferencePool, InferencePoolConfig, InferencePoolOptions, PoolFetch, PoolRequestInit } from "./pool-types.js";
 export type { PoolSnapshot } from "./pool-snapshot.js";
 export type { EndpointSnapshot, EndpointState, Percentiles } from "./endpoint.js";
 export { createStaticEndpointSource } from "./endpoint-source.js";

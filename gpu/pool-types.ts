@@ -45,10 +45,20 @@ export type InferencePoolConfig = Pick<
   "apiKey" | "model" | "queueSize" | "queueTimeoutMs" | "connectTimeoutMs" | "firstTokenTimeoutMs" | "probeIntervalMs" | "cooldownMs"
 >;
 
+/**
+ * What the pool needs of an HTTP client: the global `fetch` fits, and so does a runtime's own
+ * transport (infra/node/http-transport.ts). A streamed body must error when `signal` aborts.
+ */
+export type PoolFetch = (
+  url: string,
+  init: { method?: string; headers: Record<string, string>; body?: string | null; signal?: AbortSignal },
+) => Promise<Response>;
+
 export interface InferencePoolOptions {
   endpoints: EndpointSource | readonly InferenceEndpointConfig[];
   config: InferencePoolConfig;
-  fetch?: typeof fetch;
+  /** Default: the global `fetch`. */
+  fetch?: PoolFetch;
   clock?: Clock;
   logger?: Logger;
   /** Failures in a row that make an endpoint unhealthy. Default 3. */

@@ -9,10 +9,10 @@ import { probeHealth } from "./health-probe.js";
 import { backpressureRetryAfter, noAnswer, noEndpoint, poolClosed, queueFull, queueTimeout } from "./pool-errors.js";
 import { createModelResolver } from "./model-discovery.js";
 import { snapshotPool } from "./pool-snapshot.js";
-import type { InferencePool, InferencePoolOptions, PoolRequestInit } from "./pool-types.js";
+import type { InferencePool, InferencePoolOptions, PoolFetch, PoolRequestInit } from "./pool-types.js";
 import { createWaitQueue, type WaitQueue } from "./wait-queue.js";
 
-export type { InferencePool, InferencePoolConfig, InferencePoolOptions, PoolRequestInit } from "./pool-types.js";
+export type { InferencePool, InferencePoolConfig, InferencePoolOptions, PoolFetch, PoolRequestInit } from "./pool-types.js";
 
 interface WaitContext {
   exclude: ReadonlySet<Endpoint>;
@@ -34,7 +34,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? silentLogger).child({ component: "inference-pool" });
   // Looked up per call, not captured: tests and instrumentation may replace globalThis.fetch.
-  const fetchImpl: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchImpl: PoolFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const failureThreshold = options.failureThreshold ?? 3;
   const configured = options.endpoints;
   const source: EndpointSource = "list" in configured ? configured : createStaticEndpointSource(configured);

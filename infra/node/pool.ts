@@ -3,8 +3,9 @@ import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Config, InferenceEndpointConfig } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
+import { createNodeHttpTransport } from "./http-transport.js";
 
-/** The pool on Node: static endpoints, or the web URL of a Modal deployment. */
+/** The pool on Node: static endpoints or the web URL of a Modal deployment, over node:http. */
 export function createNodePool(options: {
   config: Config;
   logger: Logger;
@@ -17,5 +18,13 @@ export function createNodePool(options: {
     (inference.modal
       ? createModalEndpointSource({ ...inference.modal, maxConcurrency: inference.concurrency })
       : inference.endpoints);
-  return createInferencePool({ endpoints, config: inference, logger: options.logger, clock: options.clock });
+  const transport = createNodeHttpTransport();
+  const pool = createInferencePool({ endpoints, config: inference, logger: options.logger, clock: options.clock, fetch: transport.fetch });
+  return {
+    ...pool,
+    close() {
+      pool.close();
+      transport.close();
+    },
+  };
 }
