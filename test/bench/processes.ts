@@ -1,33 +1,103 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulatorProcess, type EmulatorProcess } from "../emulator-process.js";
+import { freePort, startRedisServer } from "../../emulator/redis-launcher.js";
+import { startEmulatorProcess } from "../emulator-process.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-/** The emulated engine in a process of its own (like a vLLM server on another box). */
-export async function startEngineProcess(tokenDelayMs: number): Promise<{ url: string; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "test/bench/engine-process.ts", "0", String(tokenDelayMs)], {
-    cwd: root,
-    env: withProfiling(process.env, "BENCH_ENGINE_NODE_OPTIONS"),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+/** A bench script in a process of its own that prints `{"url": ...}` once listening. */
+async function startListeningScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; pid: number | undefined; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`engine exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
     child.stdout?.once("data", (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { url: string }).url));
   });
-  return { url, stop: () => child.kill("SIGTERM") };
+  return { url, pid: child.pid, stop: () => child.kill("SIGTERM") };
 }
 
-/** `npm start` with the given environment, data in a fresh temporary folder. */
-export async function startArchive(env: Record<string, string>): Promise<EmulatorProcess> {
+/** The emulated engine in a process of its own (like a vLLM server on another box). */
+export function startEngineProcess(tokenDelayMs: number) {
+  return startListeningScript("test/bench/engine-process.ts", ["0", String(tokenDelayMs)], withProfiling(process.env, "BENCH_ENGINE_NODE_OPTIONS"));
+}
+
+/** The logic-free node:http relay (relay-process.ts) in front of `upstream`. */
+export async function startRelay(upstream: string): Promise<ServerUnderTest> {
+  const relay = await startListeningScript("test/bench/relay-process.ts", [upstream], process.env);
+  return { baseUrl: relay.url, pid: relay.pid, stop: async () => relay.stop() };
+}
+
+export interface ServerUnderTest {
+  baseUrl: string;
+  /** The serving process itself (not npm), for its CPU time. */
+  pid: number | undefined;
+  stop(): Promise<unknown>;
+}
+
+/**
+ * CPU time (user + system) a server has used so far, with its child processes (npm start execs
+ * node under npm) but without a redis-server it runs: from /proc (Linux; undefined elsewhere).
+ * Unlike latency it barely moves when other work shares the cores, so it is the steadier figure.
+ */
+export async function cpuMilliseconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const [stat, comm] = await Promise.all([readFile(`/proc/${pid}/stat`, "utf8"), readFile(`/proc/${pid}/comm`, "utf8")]);
+    if (comm.trim() === "redis-server") return 0;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th, in ticks of 10 ms.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    let total = (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8");
+    for (const child of children.split(" ").filter(Boolean)) total += (await cpuMilliseconds(Number(child))) ?? 0;
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `npm start` (the one-process emulator: HTTP, workers, its own Redis), data in a fresh temporary folder. */
+export async function startArchive(env: Record<string, string>): Promise<ServerUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), "archive-bench-"));
   const profiling = process.env.BENCH_ARCHIVE_NODE_OPTIONS;
-  return startEmulatorProcess(
+  const emulator = await startEmulatorProcess(
     { LOG_LEVEL: "warn", ARCHIVE_DATA_DIR: dataDir, ...(profiling ? { NODE_OPTIONS: profiling } : {}), ...env },
     { readyTimeoutMs: 60_000 },
   );
+  // `npm start` execs node, so npm's child is the emulator process itself.
+  return { baseUrl: emulator.baseUrl, pid: emulator.child.pid, stop: () => emulator.stop() };
+}
+
+/**
+ * The self-hosted HTTP tier: `infra/node/server.ts` against a private redis-server, with no worker
+ * process. Captured turns wait in the queue (as they would for workers on other machines) and are
+ * not scored during the measurement.
+ */
+export async function startHttpTier(env: Record<string, string>): Promise<ServerUnderTest> {
+  const redis = await startRedisServer();
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/node/server.ts"], {
+    cwd: root,
+    env: withProfiling({ PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), REDIS_URL: redis.url, ...env }, "BENCH_ARCHIVE_NODE_OPTIONS"),
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await exited;
+    await redis.stop();
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`infra/node/server.ts did not become healthy (exit code ${child.exitCode})`);
+    }
+    const status = await fetch(`${baseUrl}/health`).then((response) => response.status, () => 0);
+    if (status === 200) return { baseUrl, pid: child.pid, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
@@ -38,6 +108,6 @@ export async function startArchive(env: Record<string, string>): Promise<Emulato
  * allows there (e.g. `--max-semi-space-size`).
  */
 function withProfiling(env: NodeJS.ProcessEnv, variable: string): NodeJS.ProcessEnv {
-  const flags = env[variable];
+  const flags = process.env[variable];
   return flags ? { ...env, NODE_OPTIONS: flags } : env;
 }
