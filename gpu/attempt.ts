@@ -148,7 +148,24 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
   committed = true;
   if (first?.done) finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
   let pending = first;
+  // The idle deadline: one timer per quiet spell, not one per chunk (a reply is ~20 chunks, and
+  // arming and clearing a timer for each costs more than the chunk itself). Each read only notes
+  // the time; when the timer fires it re-arms for whatever is left since the last chunk. Only a
+  // pending read counts: a client that is slow to read is backpressure, not a stalled engine.
+  let lastChunkAt = options.now();
+  let reading = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const checkIdle = () => {
+    idleTimer = undefined;
+    if (!reading) return;
+    const quietFor = options.now() - lastChunkAt;
+    if (quietFor >= options.idleTimeoutMs) controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`));
+    else idleTimer = setTimeout(checkIdle, options.idleTimeoutMs - quietFor);
+  };
+  const stopIdleTimer = () => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
   // The attempt is the source of the one stream chat and the router tap (see body-tap.ts); the
   // upstream is read only when the client reads: no buffering between the engine and the client.
   const source: ChunkSource = {
@@ -158,21 +175,28 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
         pending = undefined;
         return result;
       }
-      idleTimer = setTimeout(() => controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`)), options.idleTimeoutMs);
+      lastChunkAt = options.now();
+      reading = true;
+      idleTimer ??= setTimeout(checkIdle, options.idleTimeoutMs);
       try {
         const result = await reader.read();
-        if (result.done) finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+        reading = false;
+        lastChunkAt = options.now();
+        if (result.done) {
+          stopIdleTimer();
+          finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
+        }
         return result;
       } catch (error) {
+        reading = false;
+        stopIdleTimer();
         if (signal?.aborted) finish({ kind: "aborted" });
         else finish({ kind: "failure", error: `stream broke off: ${describeError(error)}` });
         throw error;
-      } finally {
-        clearTimeout(idleTimer);
       }
     },
     async cancel(reason) {
-      clearTimeout(idleTimer);
+      stopIdleTimer();
       finish({ kind: "aborted" });
       // Cancelling the upstream body closes that one connection, which is how vLLM learns to stop.
       await reader.cancel(reason).catch(() => undefined);

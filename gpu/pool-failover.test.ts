@@ -104,6 +104,30 @@ describe("retry before the first byte", () => {
   });
 });
 
+describe("a stream that stalls after its first bytes", () => {
+  it("errors once no data came for the idle deadline, but not while the client is merely slow to read", async () => {
+    const stream = controlledStream();
+    stream.send(chunk("one"));
+    const fake = createFakeFetch({ [A]: () => stream.response });
+    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config, fetch: fake.fetch });
+    const response = await pool.request("/v1/chat/completions", { body: {}, stream: true });
+    const reader = response.body!.getReader();
+    await reader.read();
+    // Three idle deadlines without reading: backpressure, not a stall.
+    await new Promise((resolve) => setTimeout(resolve, 3 * config.firstTokenTimeoutMs));
+    stream.send(chunk("two"));
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("two");
+    // Chunks a little faster than the deadline keep the stream alive however long it runs.
+    for (let index = 0; index < 4; index++) {
+      setTimeout(() => stream.send(chunk(`more ${index}`)), config.firstTokenTimeoutMs / 2);
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain(`more ${index}`);
+    }
+    // Now the engine goes quiet while the client waits.
+    await expect(reader.read()).rejects.toThrow(/no data for 100 ms/);
+    expect(pool.snapshot().endpoints[0]).toMatchObject({ in_flight: 0, failures: 1 });
+  });
+});
+
 describe("cooldown and recovery", () => {
   it("marks an endpoint unhealthy after N failures, skips it, and takes it back when it answers again", async () => {
     let now = 10_000;
