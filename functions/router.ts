@@ -26,6 +26,7 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 /** The one HTTP entry: ids, auth, limits, per-request Redis, every function, errors → problem+json. */
 export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const waitUntilOf = createWaitUntilLookup();
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -140,13 +141,24 @@ function releaseWhenDone(
 }
 
 /** Workers' `executionCtx.waitUntil`, so deferred work survives the response; Node has none (Hono throws). */
-function waitUntilOf(c: AppContext): ((task: Promise<unknown>) => void) | undefined {
-  try {
-    const context = c.executionCtx;
-    return (task) => context.waitUntil(task);
-  } catch {
-    return undefined;
-  }
+/**
+ * Workers hand each request an ExecutionContext; Node has none, and Hono's getter says so by
+ * throwing — an Error with a stack trace per request, which with source maps costs more than the
+ * rest of the router. An app runs on one runtime, so its first answer holds for all its requests.
+ */
+function createWaitUntilLookup(): (c: AppContext) => ((task: Promise<unknown>) => void) | undefined {
+  let hasExecutionContext: boolean | undefined;
+  return (c) => {
+    if (hasExecutionContext === false) return undefined;
+    try {
+      const context = c.executionCtx;
+      hasExecutionContext = true;
+      return (task) => context.waitUntil(task);
+    } catch {
+      hasExecutionContext = false;
+      return undefined;
+    }
+  };
 }
 
 /**
