@@ -24,9 +24,9 @@ const attemptsPerRequest = 2;
 /**
  * The persistent inference pool. "Persistent" means two things: the vLLM servers are long-lived
  * (no per-request cold start), and so are the connections to them. We never create an HTTP agent
- * per call (the original's bug): every request goes through the runtime's one `fetch`, which in
- * Node is undici's global dispatcher — a keep-alive connection pool per origin — and in Workers
- * the platform's. That reuse only holds if every body is read to the end or cancelled, which is
+ * per call (the original's bug): every request goes through one transport for the pool's life —
+ * on Node the keep-alive agents of infra/node/http-transport.ts, on Workers the platform's
+ * `fetch`. That reuse only holds if every body is read to the end or cancelled, which is
  * why each path below consumes or cancels it, and why a slot is released only when the body ends.
  */
 export function createInferencePool(options: InferencePoolOptions): InferencePool {
