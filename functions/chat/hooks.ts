@@ -11,6 +11,17 @@ export interface RetrievalRequest {
   query: string;
   redis: Redis;
   signal?: AbortSignal;
+  /**
+   * The turn being answered, when it went to memory capture. Scoring runs concurrently and may
+   * store it before retrieval reads: that memory is the question itself, not context.
+   */
+  turn?: CapturedTurnRef | undefined;
+}
+
+/** Which capture a turn is: enough to derive the memory it may become. */
+export interface CapturedTurnRef {
+  turnId: string;
+  capturedAt: number;
 }
 
 /** One piece of retrieved context, added to the prompt as quoted data, never as instructions. */
@@ -28,13 +39,10 @@ export interface Retriever {
   retrieve(request: RetrievalRequest): Promise<RetrievedPassage[]>;
 }
 
-export interface CapturedTurn {
+export interface CapturedTurn extends CapturedTurnRef {
   tenant: string;
   sessionId: string;
   message: string;
-  /** Idempotency: the same turn enqueued twice is one job. */
-  turnId: string;
-  capturedAt: number;
 }
 
 /** Hands a user turn to memory capture. Must only enqueue: chat never waits for scoring. */

@@ -3,7 +3,7 @@ import type { ArchiveFunction } from "../function.js";
 import { createChatRoutes } from "./routes.js";
 import { createChatService, type ChatServiceDeps } from "./service.js";
 
-export type { CapturedTurn, RetrievalRequest, RetrievedPassage, Retriever, TurnCapture } from "./hooks.js";
+export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage, Retriever, TurnCapture } from "./hooks.js";
 export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps } from "./service.js";
 export { createChatService } from "./service.js";
 export { defaultHistoryTtlSeconds } from "./history.js";

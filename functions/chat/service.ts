@@ -8,7 +8,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
 import { clientClosed, engineError } from "./engine-errors.js";
-import type { Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
+import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
@@ -99,24 +99,27 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return chars;
   };
 
-  /** Memory capture: started, never awaited; a failure is logged and the reply goes on. */
-  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string) => {
+  /**
+   * Memory capture: started, never awaited; a failure is logged and the reply goes on. Returns
+   * the captured turn's identity, so retrieval can tell that turn's own memory from context.
+   */
+  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string): CapturedTurnRef | undefined => {
     const capture = deps.capture;
-    if (!capture || message.trim() === "") return;
+    if (!capture || message.trim() === "") return undefined;
     const session = sessionId ?? "";
-    const capturedAt = clock.now();
+    const turn = { turnId: turnIdFor(scope.tenant, session, scope.requestId, message), capturedAt: clock.now() };
     // Taken now, so the router holds the request's lease until the response is done. The `catch`
     // only keeps Node from calling a failure unhandled while we wait: it is reported below.
     const redis = scope.redis();
     redis.catch(() => undefined);
     const task = (async () => {
-      // The enqueue (a hash, a Redis script) waits for the next turn of the event loop, after the
-      // engine request went out: it shares this thread with the reply and must not go first.
+      // The enqueue (a Redis script) waits for the next turn of the event loop, after the engine
+      // request went out: it shares this thread with the reply and must not go first.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      const turnId = turnIdFor(scope.tenant, session, scope.requestId, message);
-      await capture.capture({ tenant: scope.tenant, sessionId: session, message, turnId, capturedAt }, await redis);
+      await capture.capture({ tenant: scope.tenant, sessionId: session, message, ...turn }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
     scope.defer?.(task);
+    return turn;
   };
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
@@ -147,7 +150,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
   };
 
-  const retrieveFor = async (scope: ChatScope, sessionId: string | undefined, query: string): Promise<RetrievedPassage[]> => {
+  const retrieveFor = async (scope: ChatScope, sessionId: string | undefined, query: string, turn: CapturedTurnRef | undefined): Promise<RetrievedPassage[]> => {
     let redis: Redis;
     try {
       redis = await scope.redis();
@@ -157,7 +160,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     return retrievePassages({
       retrievers,
-      request: { tenant: scope.tenant, sessionId: sessionId ?? "", query, redis },
+      request: { tenant: scope.tenant, sessionId: sessionId ?? "", query, redis, turn },
       signal: scope.signal,
       budgetMs: deps.retrievalBudgetMs ?? defaultRetrievalBudgetMs,
       logger: scope.logger,
@@ -180,7 +183,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
-    if (userTurn !== undefined) startCapture(scope, sessionId, userTurn);
+    const captured = userTurn === undefined ? undefined : startCapture(scope, sessionId, userTurn);
 
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
@@ -190,7 +193,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       Promise.all([
         body.model ?? pool.model(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
-        retrieve && query ? retrieveFor(scope, sessionId, query) : [],
+        retrieve && query ? retrieveFor(scope, sessionId, query, captured) : [],
       ]),
     );
 

@@ -1,6 +1,7 @@
 import type { Config } from "../../shared/config.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
 import type { Retriever } from "../chat/index.js";
+import { memoryIdForTurn } from "./identity.js";
 import type { MemoryService } from "./service.js";
 
 /**
@@ -16,12 +17,15 @@ export function createMemoryRetriever(deps: { service: MemoryService; embedder: 
       if (retrievalTopK === 0 || request.query.trim() === "") return [];
       const [vector] = await deps.embedder.embed([request.query], request.signal);
       if (!vector) return [];
+      // The memory this very turn may have become meanwhile is left out (one extra hit keeps top-k full).
+      const ownMemory = request.turn ? await memoryIdForTurn(request.turn.turnId, request.turn.capturedAt) : undefined;
       const { memories } = await deps.service.searchVector(
         { tenant: request.tenant, redis: request.redis, signal: request.signal },
         vector,
-        { topK: retrievalTopK, minSimilarity: retrievalMinSimilarity },
+        { topK: retrievalTopK + (ownMemory ? 1 : 0), minSimilarity: retrievalMinSimilarity },
       );
-      return memories.map((memory) => ({
+      const context = memories.filter((memory) => memory.id !== ownMemory).slice(0, retrievalTopK);
+      return context.map((memory) => ({
         source: "memory" as const,
         id: memory.id,
         text: memory.message,

@@ -162,6 +162,18 @@ describe("memory service", () => {
     expect(mine[0]).toMatchObject({ source: "memory", id: memory.id, text: "Alice's locker code is 4417.", citation: { memory_id: memory.id, created_at: memory.created_at } });
   });
 
+  it("retrieval for a turn leaves out the memory that very turn became while it was answered", async () => {
+    const tenant = `t-${unique()}`;
+    const asked = turn(`Quantum flibbertigibbet zamboni xylophone ${unique()}`, { tenant });
+    // Scoring was quicker than retrieval: the question is already a memory when retrieval runs.
+    expect(await processor()(job(asked))).toMatchObject({ stored: true });
+    const request = { tenant, sessionId: "session-1", query: asked.message, redis: harness.redis };
+    const unaware = await harness.memory.retriever.retrieve(request);
+    expect(unaware.map((passage) => passage.text)).toEqual([asked.message]);
+    const retrieved = await harness.memory.retriever.retrieve({ ...request, turn: { turnId: asked.turnId, capturedAt: asked.capturedAt } });
+    expect(retrieved).toEqual([]);
+  });
+
   it("writes through one process and finds it through another right after (two clients, two replica caches)", async () => {
     const second = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix });
     try {
