@@ -35,6 +35,7 @@ export const configVariables = {
   MODAL_ENVIRONMENT: { schema: z.string().optional(), doc: "Modal environment to look the app up in." },
   EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
   EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model served by the pool's `/v1/embeddings`; required when EMBEDDINGS=pool." },
+  EMBEDDINGS_THREADS: { schema: integer(1, 64).optional(), doc: "Worker threads running the local model (EMBEDDINGS=local), each with its own copy of the model (~150 MB); default min(2, CPU cores)." },
   MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
   MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
   MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
@@ -86,7 +87,7 @@ export interface Config {
     cooldownMs: number;
     modal: { app: string; function: string; environment: string | undefined } | undefined;
   };
-  embeddings: { provider: "local" | "pool"; model: string | undefined };
+  embeddings: { provider: "local" | "pool"; model: string | undefined; threads: number | undefined };
   memory: {
     weightPerplexity: number;
     weightNovelty: number;
@@ -195,7 +196,7 @@ export function loadConfig(source: ConfigSource): Config {
           ? { app: raw.INFERENCE_MODAL_APP, function: raw.INFERENCE_MODAL_FUNCTION, environment: raw.MODAL_ENVIRONMENT }
           : undefined,
     },
-    embeddings: { provider: raw.EMBEDDINGS, model: raw.EMBEDDINGS_MODEL },
+    embeddings: { provider: raw.EMBEDDINGS, model: raw.EMBEDDINGS_MODEL, threads: raw.EMBEDDINGS_THREADS },
     memory: {
       weightPerplexity: raw.MEMORY_WEIGHT_PERPLEXITY,
       weightNovelty: raw.MEMORY_WEIGHT_NOVELTY,

@@ -37,13 +37,17 @@ export interface NodeCompositionOptions {
   workers?: boolean;
 }
 
-/** The one embedder of a process; `pool` embeddings are the only kind Workers can use too. */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder {
-  if (config.embeddings.provider === "local") return createLocalEmbedder();
-  return createPoolEmbedder({
+/**
+ * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
+ * ends the local model's threads (idle ones would not hold the process open, busy ones would).
+ */
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & { close(): Promise<void> } {
+  if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
+  const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
     model: config.embeddings.model ?? "",
   });
+  return Object.assign(embedder, { close: async () => undefined });
 }
 
 /**
@@ -116,6 +120,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
       stopProbing();
       await dropFolder?.close();
       await workers?.close();
+      await embedder.close();
       pool.close();
       await shared.close();
     },

