@@ -52,13 +52,17 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     async close() {
       clearInterval(timer);
       // A job may run for minutes (a big PDF on the local embedder); shutdown must not wait for it.
-      // Forced, the job's lock lapses and BullMQ retries it as stalled: nothing is lost.
+      // Past the budget the connections are dropped and the job is left behind: its lock lapses and
+      // BullMQ retries it as stalled, so nothing is lost. (`close(true)` cannot do this: BullMQ
+      // hands a second close the first one's promise.)
+      const closing = Promise.all(workers.map(({ worker }) => worker.close()));
+      const budget = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), closeBudgetMs).unref());
+      const outcome = await Promise.race([closing, budget]);
+      closing.catch(() => undefined); // abandoned after a timeout: its rejection is not news
+      if (outcome === "timeout") options.logger.warn("workers_close_timeout", { budget_ms: closeBudgetMs });
       await Promise.all(
-        workers.map(({ worker }) =>
-          Promise.race([worker.close(), new Promise((resolve) => setTimeout(resolve, closeBudgetMs).unref())]).then(() => worker.close(true)),
-        ),
+        workers.map(({ connection }) => (outcome === "timeout" ? connection.disconnect() : connection.quit().catch(() => connection.disconnect()))),
       );
-      await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
       const pipeline = heartbeat.pipeline();
       for (const { spec } of workers) pipeline.zrem(workerHeartbeatKey(options.keys, spec.queue), options.workerId);
       await pipeline.exec().catch(() => undefined);
