@@ -70,8 +70,8 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
     },
     service,
     retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
-    // One at a time: embedding is CPU-bound on one wasm thread, so a second job would only slow
-    // the first (and duplicate uploads become a cheap "attach" when run in order).
+    // One at a time: one document's chunks already keep every embedding thread busy, so a second
+    // job would only slow the first (and duplicate uploads become a cheap "attach" when run in order).
     jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1 }],
     metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
     dropFolder: (tenant) => ({
