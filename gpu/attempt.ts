@@ -150,15 +150,15 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
   let pending = first;
   // The idle deadline: one timer per quiet spell, not one per chunk (a reply is ~20 chunks, and
   // arming and clearing a timer for each costs more than the chunk itself). Each read only notes
-  // the time; when the timer fires it re-arms for whatever is left since the last chunk. Only a
-  // pending read counts: a client that is slow to read is backpressure, not a stalled engine.
-  let lastChunkAt = options.now();
+  // when it started waiting; when the timer fires it re-arms for whatever is left of the deadline.
+  // Only a pending read counts: a client that is slow to read is backpressure, not a stalled engine.
+  let waitingSince = 0;
   let reading = false;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const checkIdle = () => {
     idleTimer = undefined;
     if (!reading) return;
-    const quietFor = options.now() - lastChunkAt;
+    const quietFor = options.now() - waitingSince;
     if (quietFor >= options.idleTimeoutMs) controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`));
     else idleTimer = setTimeout(checkIdle, options.idleTimeoutMs - quietFor);
   };
@@ -175,13 +175,12 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
         pending = undefined;
         return result;
       }
-      lastChunkAt = options.now();
+      waitingSince = options.now();
       reading = true;
       idleTimer ??= setTimeout(checkIdle, options.idleTimeoutMs);
       try {
         const result = await reader.read();
         reading = false;
-        lastChunkAt = options.now();
         if (result.done) {
           stopIdleTimer();
           finish({ kind: "success", latencyMs: options.now() - started, ttftMs });
