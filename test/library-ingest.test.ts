@@ -122,6 +122,7 @@ describe("library search over ingested documents", () => {
   it("gives chat the best passages with citations through the retriever", async () => {
     const passages = await node.library.retriever.retrieve({
       tenant: "alice",
+      endUser: "default",
       sessionId: "s",
       query: "What did the lighthouse keepers do on Thursdays?",
       redis: node.redis,
@@ -130,7 +131,7 @@ describe("library search over ingested documents", () => {
       source: "library",
       citation: { document_id: reportId, filename: "report.pdf", page: 2, chunk_index: expect.any(Number) },
     });
-    const none = await node.library.retriever.retrieve({ tenant: "bob", sessionId: "s", query: "lighthouse keepers", redis: node.redis });
+    const none = await node.library.retriever.retrieve({ tenant: "bob", endUser: "default", sessionId: "s", query: "lighthouse keepers", redis: node.redis });
     expect(none).toEqual([]);
   });
 });

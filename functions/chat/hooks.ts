@@ -4,8 +4,16 @@ import type { Redis } from "ioredis";
  * The seams through which memory and library plug into chat without chat knowing them
  * (and without HTTP self-calls).
  */
+/** The end user of a request that names none. */
+export const defaultEndUser = "default";
+
 export interface RetrievalRequest {
   tenant: string;
+  /**
+   * The person inside the tenant (OpenAI `user` or `X-Archive-User`; "default" without one).
+   * Memories belong to (tenant, end user); the library is tenant-wide.
+   */
+  endUser: string;
   sessionId: string;
   /** The latest user message: what to retrieve for. */
   query: string;
@@ -41,8 +49,13 @@ export interface Retriever {
 
 export interface CapturedTurn extends CapturedTurnRef {
   tenant: string;
+  /** See `RetrievalRequest.endUser`. */
+  endUser: string;
   sessionId: string;
+  /** Exactly what the user wrote. */
   message: string;
+  /** The assistant message this turn answered (what "yes, the red one" refers to), if any. */
+  answered?: string | undefined;
 }
 
 /** Hands a user turn to memory capture. Must only enqueue: chat never waits for scoring. */

@@ -4,6 +4,7 @@ import { createChatRoutes } from "./routes.js";
 import { createChatService, type ChatServiceDeps } from "./service.js";
 
 export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage, Retriever, TurnCapture } from "./hooks.js";
+export { defaultEndUser } from "./hooks.js";
 export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps } from "./service.js";
 export { createChatService } from "./service.js";
 export { defaultHistoryTtlSeconds } from "./history.js";

@@ -4,6 +4,7 @@ import { validationFailed } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../context.js";
 import { readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
+import { defaultEndUser } from "./hooks.js";
 import type { ChatScope, ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
@@ -43,6 +44,7 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
 function scopeOf(c: AppContext): ChatScope {
   return {
     tenant: c.get("tenant"),
+    endUser: defaultEndUser,
     requestId: c.get("requestId"),
     redis: c.get("redis"),
     signal: c.req.raw.signal,

@@ -39,6 +39,7 @@ describe("memory capture", () => {
     await eventually(() => captured.length === 1, 3000);
     expect(captured[0]).toEqual({
       tenant: "alice",
+      endUser: "default",
       sessionId: "family",
       message: "My sister lives in Porto",
       turnId: await turnIdFor("alice", "family", "req-capture-1", "My sister lives in Porto"),

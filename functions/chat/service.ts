@@ -35,6 +35,8 @@ export interface ChatServiceDeps {
 /** One request's world, handed in by the route (the service knows nothing of Hono). */
 export interface ChatScope {
   tenant: string;
+  /** The person inside the tenant whose memories this request uses (see hooks.ts). */
+  endUser: string;
   requestId: string;
   /** Connects on first use; requests that need no Redis never touch it. */
   redis: () => Promise<Redis>;
@@ -116,7 +118,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       // The enqueue (a Redis script) waits for the next turn of the event loop, after the engine
       // request went out: it shares this thread with the reply and must not go first.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await capture.capture({ tenant: scope.tenant, sessionId: session, message, ...turn }, await redis);
+      await capture.capture({ tenant: scope.tenant, endUser: scope.endUser, sessionId: session, message, ...turn }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
     scope.defer?.(task);
     return turn;
@@ -160,7 +162,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     return retrievePassages({
       retrievers,
-      request: { tenant: scope.tenant, sessionId: sessionId ?? "", query, redis, turn },
+      request: { tenant: scope.tenant, endUser: scope.endUser, sessionId: sessionId ?? "", query, redis, turn },
       signal: scope.signal,
       budgetMs: deps.retrievalBudgetMs ?? defaultRetrievalBudgetMs,
       logger: scope.logger,

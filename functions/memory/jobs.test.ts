@@ -24,6 +24,7 @@ afterAll(async () => {
 const unique = () => crypto.randomUUID().slice(0, 8);
 const turnOf = (tenant: string, message: string): CapturedTurn => ({
   tenant,
+  endUser: "default",
   sessionId: "s",
   message,
   turnId: crypto.randomUUID().replaceAll("-", ""),

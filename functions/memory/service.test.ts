@@ -154,11 +154,11 @@ describe("memory service", () => {
     expect((await harness.memory.service.search(scope(bob), "locker code 4417", { topK: 10 })).memories).toEqual([]);
     await expect(harness.memory.service.get(scope(bob), memory.id)).rejects.toMatchObject({ status: 404, code: "memory_not_found" });
     await expect(harness.memory.service.remove(scope(bob), memory.id)).rejects.toMatchObject({ status: 404 });
-    const retrieved = await harness.memory.retriever.retrieve({ tenant: bob, sessionId: "", query: "locker code 4417", redis: harness.redis });
+    const retrieved = await harness.memory.retriever.retrieve({ tenant: bob, endUser: "default", sessionId: "", query: "locker code 4417", redis: harness.redis });
     expect(retrieved).toEqual([]);
     // …and A still has it.
     expect((await harness.memory.service.get(scope(alice), memory.id)).id).toBe(memory.id);
-    const mine = await harness.memory.retriever.retrieve({ tenant: alice, sessionId: "", query: "What is my locker code?", redis: harness.redis });
+    const mine = await harness.memory.retriever.retrieve({ tenant: alice, endUser: "default", sessionId: "", query: "What is my locker code?", redis: harness.redis });
     expect(mine[0]).toMatchObject({ source: "memory", id: memory.id, text: "Alice's locker code is 4417.", citation: { memory_id: memory.id, created_at: memory.created_at } });
   });
 
@@ -167,7 +167,7 @@ describe("memory service", () => {
     const asked = turn(`Quantum flibbertigibbet zamboni xylophone ${unique()}`, { tenant });
     // Scoring was quicker than retrieval: the question is already a memory when retrieval runs.
     expect(await processor()(job(asked))).toMatchObject({ stored: true });
-    const request = { tenant, sessionId: "session-1", query: asked.message, redis: harness.redis };
+    const request = { tenant, endUser: "default", sessionId: "session-1", query: asked.message, redis: harness.redis };
     const unaware = await harness.memory.retriever.retrieve(request);
     expect(unaware.map((passage) => passage.text)).toEqual([asked.message]);
     const retrieved = await harness.memory.retriever.retrieve({ ...request, turn: { turnId: asked.turnId, capturedAt: asked.capturedAt } });

@@ -137,7 +137,7 @@ async function benchCapture(redis: Redis, requests: number) {
     }
     const enqueue: number[] = [];
     for (let index = 0; index < 500; index++) {
-      const turn = { tenant: "bench", sessionId: "", message: `A turn to enqueue ${index}`, turnId: crypto.randomUUID().replaceAll("-", ""), capturedAt: Date.now() };
+      const turn = { tenant: "bench", endUser: "default", sessionId: "", message: `A turn to enqueue ${index}`, turnId: crypto.randomUUID().replaceAll("-", ""), capturedAt: Date.now() };
       const started = performance.now();
       await memory.capture.capture(turn, redis);
       enqueue.push(performance.now() - started);
