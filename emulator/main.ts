@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { composeNode } from "../infra/node/compose.js";
-import { exitOnStartupError, onShutdown, serveHttp } from "../infra/node/serve.js";
+import { checkRedisReachable } from "../infra/node/redis.js";
+import { assertPortFree, exitOnStartupError, onShutdown, serveHttp } from "../infra/node/serve.js";
 import { ConfigError, loadConfig } from "../shared/config.js";
 import { assertSafeToListen } from "../shared/listen-safety.js";
 import { createLogger } from "../shared/logger.js";
@@ -17,9 +18,14 @@ async function main() {
   assertSafeToListen(config);
   const logger = createLogger({ level: config.logLevel });
 
+  // Before Redis: a taken port must not cost a redis-server start (and its stop).
+  await assertPortFree(config.host, config.port);
   let redisServer: RunningRedis | undefined;
   if (!config.redisUrl) {
-    redisServer = await startRedisServer({ dataDir: join(config.dataDir, "redis") });
+    redisServer = await startRedisServer({
+      dataDir: join(config.dataDir, "redis"),
+      onOrphanStopped: (pid) => logger.warn("redis_orphan_stopped", { pid, dir: join(config.dataDir, "redis") }),
+    });
     const started = redisServer;
     logger.info("redis_started", { pid: started.pid, port: started.port, dir: join(config.dataDir, "redis") });
     // Even on a crash, the child must not outlive us. TensorFlow.js installs handlers that rethrow
@@ -34,12 +40,14 @@ async function main() {
     process.on("unhandledRejection", crash);
   }
   const redisUrl = config.redisUrl ?? redisServer!.url;
+  if (config.redisUrl) await checkRedisReachable(redisUrl, logger);
   const inference = await resolveInference(config, logger);
   const system = composeNode({ config, redisUrl, logger, endpoints: inference.endpoints, workers: true });
   const http = await serveHttp(system.app.fetch, config.host, config.port);
 
   logger.info("archive_started", {
     url: http.url,
+    pid: process.pid,
     health: `${http.url}/health`,
     metrics: `${http.url}/metrics`,
     openai_base_url: `${http.url}/v1`,
@@ -59,4 +67,6 @@ async function main() {
   });
 }
 
-main().catch((error: unknown) => exitOnStartupError(error, (e) => (e instanceof ConfigError ? e.message : undefined)));
+main().catch((error: unknown) =>
+  exitOnStartupError(error, (e) => (e instanceof ConfigError ? e.message : undefined)),
+);

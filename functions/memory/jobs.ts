@@ -1,10 +1,10 @@
-import { Queue, UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Clock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
-import { queueNames, type QueueName } from "../../shared/queues.js";
+import { openQueue, queueNames, type QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { RedisProvider } from "../deps.js";
 import type { ArchiveService } from "./archive.js";
@@ -81,7 +81,7 @@ export const archiveSchedulerId = "memory-archive-daily";
  * Upserting is idempotent, so every worker process may call it at start.
  */
 export async function scheduleArchival(redis: Redis, keys: RedisKeys, config: Pick<Config, "archive">): Promise<void> {
-  const queue = new Queue(queueNames.memoryArchive, { connection: redis, prefix: keys.queuePrefix });
+  const queue = openQueue(queueNames.memoryArchive, redis, keys);
   try {
     await queue.upsertJobScheduler(
       archiveSchedulerId,

@@ -59,7 +59,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const clock = systemClock;
   const keys = createRedisKeys(config.redisPrefix);
   const ids = createIdGenerator(clock);
-  const shared = createSharedRedis(options.redisUrl);
+  const shared = createSharedRedis(options.redisUrl, logger);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
   const embedder = createEmbedder(config, pool);
