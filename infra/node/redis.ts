@@ -42,6 +42,11 @@ const outage = () =>
 export function createSharedRedis(url: string, logger: Logger): { redis: Redis; provider: RedisProvider; close(): Promise<void> } {
   const redis = createRedisClient(url, logger, { maxRetriesPerRequest: 1, connectionName: "archive" });
   const lease = { redis, release: async () => undefined };
+  // Once a connection has failed, requests are told at once until it is back; only the very first
+  // connect (a request racing the start) is worth a short wait.
+  let failedSinceReady = false;
+  redis.on("error", () => (failedSinceReady = true));
+  redis.on("ready", () => (failedSinceReady = false));
   const whenReady = () =>
     new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => done(false), readyWaitMs);
@@ -57,7 +62,7 @@ export function createSharedRedis(url: string, logger: Logger): { redis: Redis; 
     redis,
     provider: {
       acquire: async () => {
-        if (redis.status === "ready" || (await whenReady())) return lease;
+        if (redis.status === "ready" || (!failedSinceReady && (await whenReady()))) return lease;
         throw outage();
       },
       outage: () => (redis.status === "ready" ? undefined : outage()),
