@@ -36,7 +36,7 @@ export function createChatRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/chat/completions", async (c) => {
-    context.recorder.countRequest();
+    context.recorder.countRequest("chat");
     const parsed = await parseRequestBody(c.req.raw, chatCompletionRequestSchema);
     if (!parsed.ok) return parsed.response;
     const request = parsed.data;
@@ -67,7 +67,7 @@ export function createChatRoutes(context: EngineContext): Hono {
       generation,
       topLogprobs: request.logprobs ? (request.top_logprobs ?? 0) : null,
     };
-    const tracker = context.recorder.begin();
+    const tracker = context.recorder.begin("chat");
     const signal = c.req.raw.signal;
     if (request.stream) return createSseResponse(chatChunks(context, request, reply), { signal, tracker });
 
