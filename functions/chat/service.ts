@@ -12,6 +12,7 @@ import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
+import { refuseUnsupported } from "./unsupported.js";
 import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
@@ -180,6 +181,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
+    refuseUnsupported(body);
     const inputChars = checkBounds(body.messages);
     const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
     const last = body.messages.at(-1);
@@ -212,10 +214,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       session_id: sessionId ?? null,
       retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
     };
-    // Undefined when there is no history to keep, so a streamed reply need not be decoded.
+    // Undefined when there is no history to keep, so a streamed reply need not be decoded. With
+    // n > 1 the history keeps choice 0. A reply without text (a tool call) is not kept: the client
+    // runs the tool loop and sends those turns itself, and a bare user turn would replay wrongly.
     const remember =
       sessionId !== undefined && userTurn !== undefined
-        ? (content: string) => saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        ? async (content: string) => {
+            if (content !== "") await saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }]);
+          }
         : undefined;
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
