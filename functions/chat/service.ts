@@ -13,7 +13,7 @@ import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
 import { refuseUnsupported } from "./unsupported.js";
-import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
+import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
 export type ChatPool = Pick<InferencePool, "request" | "model">;
@@ -58,7 +58,7 @@ export type CompletionResult =
   | { kind: "stream"; body: ReadableStream<Uint8Array>; sessionId: string | undefined };
 
 export interface ChatService {
-  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's. */
+  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's (nothing else names one). */
   complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
   /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
   reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
@@ -127,7 +127,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
     try {
-      return await history.load(await scope.redis(), scope.tenant, sessionId, budgetChars);
+      return await history.load(await scope.redis(), scope, sessionId, budgetChars);
     } catch (error) {
       // History makes a reply better; without Redis the question can still be answered.
       scope.logger.warn("chat_history_unavailable", { error, session_id: sessionId });
@@ -138,7 +138,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const save = history.append(await scope.redis(), scope.tenant, sessionId, exchange);
+      const save = history.append(await scope.redis(), scope, sessionId, exchange);
       const deadline = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), historySaveBudgetMs);
       });
@@ -183,7 +183,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
     refuseUnsupported(body);
     const inputChars = checkBounds(body.messages);
-    const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
+    // Only an explicit session replays history: OpenAI's `user` names the person (scope.endUser),
+    // and front-ends send it on every request of every conversation.
+    const sessionId = requestedSession;
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
