@@ -12,7 +12,8 @@ import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
-import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
+import { refuseUnsupported } from "./unsupported.js";
+import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
 export type ChatPool = Pick<InferencePool, "request" | "model">;
@@ -57,7 +58,7 @@ export type CompletionResult =
   | { kind: "stream"; body: ReadableStream<Uint8Array>; sessionId: string | undefined };
 
 export interface ChatService {
-  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's. */
+  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's (nothing else names one). */
   complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
   /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
   reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
@@ -126,7 +127,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
     try {
-      return await history.load(await scope.redis(), scope.tenant, sessionId, budgetChars);
+      return await history.load(await scope.redis(), scope, sessionId, budgetChars);
     } catch (error) {
       // History makes a reply better; without Redis the question can still be answered.
       scope.logger.warn("chat_history_unavailable", { error, session_id: sessionId });
@@ -137,7 +138,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const save = history.append(await scope.redis(), scope.tenant, sessionId, exchange);
+      const save = history.append(await scope.redis(), scope, sessionId, exchange);
       const deadline = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), historySaveBudgetMs);
       });
@@ -180,8 +181,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
+    refuseUnsupported(body);
     const inputChars = checkBounds(body.messages);
-    const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
+    // Only an explicit session replays history: OpenAI's `user` names the person (scope.endUser),
+    // and front-ends send it on every request of every conversation.
+    const sessionId = requestedSession;
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
@@ -212,10 +216,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       session_id: sessionId ?? null,
       retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
     };
-    // Undefined when there is no history to keep, so a streamed reply need not be decoded.
+    // Undefined when there is no history to keep, so a streamed reply need not be decoded. With
+    // n > 1 the history keeps choice 0. A reply without text (a tool call) is not kept: the client
+    // runs the tool loop and sends those turns itself, and a bare user turn would replay wrongly.
     const remember =
       sessionId !== undefined && userTurn !== undefined
-        ? (content: string) => saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        ? async (content: string) => {
+            if (content !== "") await saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }]);
+          }
         : undefined;
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
