@@ -69,11 +69,11 @@ const referenceMissing = (path: string, id: string) => {
   return Object.assign(error, { errors: [{ path, message: "unknown item" }] });
 };
 
-function contentOf(content: string | readonly ContentPart[], path: string, joined: boolean): string | ChatContentPart[] {
+function contentOf(content: string | readonly ContentPart[], path: string, assistant: boolean): string | ChatContentPart[] {
   if (typeof content === "string") return content;
-  const parts = content.map((part, index): ChatContentPart => ({ type: "text", text: partText(part, `${path}[${index}]`) }));
-  // An assistant turn is one text; several user parts stay parts, as the client sent them.
-  if (joined || parts.length === 1) return parts.map((part) => part.text).join("");
+  const parts = content.map((part, index) => (assistant ? { type: "text", text: partText(part, `${path}[${index}]`) } : partOf(part, `${path}[${index}]`)));
+  // An assistant turn is one text; a single text part is sent as the plain string it is.
+  if (parts.every((part) => part.type === "text") && (assistant || parts.length === 1)) return parts.map((part) => part.text ?? "").join("");
   return parts;
 }
 
@@ -85,6 +85,22 @@ function partText(part: ContentPart, path: string): string {
   if ((part.type === "input_text" || part.type === "output_text") && "text" in part && typeof part.text === "string") return part.text;
   if (part.type === "refusal" && "refusal" in part && typeof part.refusal === "string") return part.refusal;
   throw unsupportedField(`${path}.type`, `\`${part.type}\` content is not supported here (text only)`);
+}
+
+/** A user's content part in chat's terms: text, an image by URL (or data URL), or audio. */
+function partOf(part: ContentPart, path: string): ChatContentPart {
+  if (part.type === "input_image") {
+    const { image_url: url, detail } = part as { image_url?: unknown; detail?: unknown };
+    if (typeof url !== "string" || url === "") throw unsupportedField(`${path}.image_url`, "send the image as `image_url` (a URL or a data: URL); uploaded files (`file_id`) are not supported");
+    return { type: "image_url", image_url: { url, ...(typeof detail === "string" ? { detail } : {}) } };
+  }
+  if (part.type === "input_audio") {
+    const audio = (part as { input_audio?: unknown }).input_audio as { data?: unknown; format?: unknown } | undefined;
+    if (typeof audio?.data !== "string" || typeof audio.format !== "string") throw unsupportedField(`${path}.input_audio`, "send `{data, format}`");
+    return { type: "input_audio", input_audio: { data: audio.data, format: audio.format } };
+  }
+  if (part.type === "input_file") throw unsupportedField(`${path}.type`, "file input is not supported; send the text (or upload the document to the library)");
+  return { type: "text", text: partText(part, path) };
 }
 
 /** The assistant's answer as output items, and as the chat message the conversation keeps. */
@@ -104,7 +120,7 @@ export function outputOf(
 }
 
 export function functionCallItem(call: ChatToolCall, ids: { next(): string }): FunctionCallItem {
-  return { type: "function_call", id: `fc_${ids.next()}`, call_id: call.id, name: call.function.name, arguments: call.function.arguments, status: "completed" };
+  return { type: "function_call", id: `fc_${ids.next()}`, call_id: call.id, name: call.function?.name ?? "", arguments: call.function?.arguments ?? "", status: "completed" };
 }
 
 /** What an output item stands for in a later request's `item_reference`. */

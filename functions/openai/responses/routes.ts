@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { Config } from "../../../shared/config.js";
 import type { AppEnv } from "../../context.js";
 import { readJson } from "../../http.js";
-import { chatScopeOf } from "../scope.js";
+import { chatScopeOf } from "../../chat/index.js";
 import { createResponseRequestSchema } from "./schema.js";
 import type { ResponsesService } from "./service.js";
 
@@ -14,7 +14,7 @@ export function createResponseRoutes(options: { service: ResponsesService; limit
 
   routes.post("/v1/responses", async (c) => {
     const body = await readJson(c, schema);
-    const result = await service.create(body, chatScopeOf(c, body.user));
+    const result = await service.create(body, chatScopeOf(c, body.user ?? undefined));
     if (result.kind === "json") return c.json(result.response);
     return new Response(result.body, {
       status: 200,

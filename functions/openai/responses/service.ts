@@ -5,7 +5,7 @@ import type { ChatScope, ChatService, ClientMessage, CompletionRequestBody } fro
 import { unsupportedField } from "../errors.js";
 import { inputMessages, outputOf } from "./items.js";
 import { frameOf, responseObject, statusFor } from "./render.js";
-import { offValues, type ResponseRequestBody } from "./schema.js";
+import { offValues, type FunctionTool, type ResponseRequestBody } from "./schema.js";
 import type { ResponseStore, StoredResponse } from "./store.js";
 import { responsesEventStream } from "./stream.js";
 import type { ResponseObject } from "./wire.js";
@@ -79,6 +79,9 @@ export function createResponsesService(deps: ResponsesServiceDeps): ResponsesSer
         temperature: body.temperature,
         top_p: body.top_p,
         max_tokens: body.max_output_tokens,
+        ...toolFields(body),
+        ...(body.text?.format && body.text.format.type !== "text" ? { response_format: responseFormat(body.text.format) } : {}),
+        ...(body.user ? { user: body.user } : {}),
         stream,
         ...(stream ? { stream_options: { include_usage: true } } : {}),
         ...(body.archive ? { archive: body.archive } : {}),
@@ -143,11 +146,43 @@ function checkHonourable(body: ResponseRequestBody): void {
     }
   }
   if (body.text?.verbosity && body.text.verbosity !== "medium") throw unsupportedField("text.verbosity", "the engine has no verbosity control; leave it out");
-  if (body.text?.format && body.text.format.type !== "text") throw unsupportedField("text.format", "structured output is not available yet on this deployment");
   body.tools?.forEach((tool, index) => {
     if (tool.type !== "function") throw unsupportedField(`tools[${index}].type`, `\`${tool.type}\` tools are not supported (function tools are)`);
   });
-  if (body.tools && body.tools.length > 0) throw unsupportedField("tools", "tool calling is not available yet on this deployment");
+  const choice = body.tool_choice;
+  if (typeof choice === "object" && choice !== null && choice.type !== "function") {
+    throw unsupportedField("tool_choice", "only `none`, `auto`, `required` or `{type: \"function\", name}` can be honoured");
+  }
+}
+
+/** Responses' flat function tools become chat's nested ones; the choice of one follows. */
+function toolFields(body: ResponseRequestBody): Partial<CompletionRequestBody> {
+  const fields: Partial<CompletionRequestBody> = {};
+  const tools = (body.tools ?? []).filter((tool): tool is FunctionTool => tool.type === "function");
+  if (tools.length > 0) {
+    fields.tools = tools.map((tool) => ({
+      type: "function",
+      function: {
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        ...(tool.parameters ? { parameters: tool.parameters } : {}),
+        ...(tool.strict != null ? { strict: tool.strict } : {}),
+      },
+    }));
+  }
+  const choice = body.tool_choice;
+  if (typeof choice === "string") fields.tool_choice = choice;
+  else if (choice && "name" in choice && typeof choice.name === "string") fields.tool_choice = { type: "function", function: { name: choice.name } };
+  if (body.parallel_tool_calls != null) fields.parallel_tool_calls = body.parallel_tool_calls;
+  return fields;
+}
+
+type TextFormat = NonNullable<NonNullable<ResponseRequestBody["text"]>["format"]>;
+
+function responseFormat(format: TextFormat): NonNullable<CompletionRequestBody["response_format"]> {
+  if (format.type !== "json_schema") return { type: format.type };
+  const { type: _type, ...schema } = format;
+  return { type: "json_schema", json_schema: schema };
 }
 
 const knownFields = new Set([
@@ -155,11 +190,7 @@ const knownFields = new Set([
   "top_p", "user", "metadata", "store", "previous_response_id", "stream", "stream_options", "archive",
 ]);
 
-/** Until the chat schema carries tool calls, a conversation that holds one cannot be sent faithfully. */
+/** The chat service's message type, which carries tool calls and content parts as they are. */
 function toClientMessages(messages: readonly ChatMessage[]): ClientMessage[] {
-  return messages.map((message, index) => {
-    if (message.tool_calls) throw unsupportedField(`input[${index}]`, "function_call items are not available yet on this deployment");
-    const content = typeof message.content === "string" || message.content === null ? message.content : message.content.map((part) => ({ type: "text" as const, text: part.text ?? "" }));
-    return { role: message.role, content, ...(message.tool_call_id ? { tool_call_id: message.tool_call_id } : {}) };
-  });
+  return messages.map((message) => ({ ...message, role: message.role }));
 }
