@@ -34,6 +34,20 @@ describe("responses: openai SDK", () => {
     await expect.poll(() => archive.capturedTurns()).toContain("My sister lives in Porto");
   });
 
+  it("answers with the user's memories retrieved, as chat does (and says so in `archive`)", async () => {
+    const remembered = await fetch(`${archive.baseUrl.replace(/\/v1$/, "")}/memories`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${archive.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "My cat Biscuit is afraid of thunderstorms" }),
+    });
+    expect(remembered.status).toBe(201);
+    const response = await sdk().responses.create({ model: archive.model, input: "Is my cat Biscuit afraid of thunderstorms?" });
+    const { archive: info } = response as typeof response & { archive?: { retrieved: { source: string }[] } };
+    expect(info?.retrieved).toContainEqual(expect.objectContaining({ source: "memory" }));
+    const without = await sdk().responses.create({ model: archive.model, input: "Is my cat Biscuit afraid of thunderstorms?", archive: { retrieval: false } } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(without.usage!.input_tokens).toBeLessThan(response.usage!.input_tokens);
+  });
+
   it("streams through responses.stream(), whose final response matches the deltas", async () => {
     const stream = sdk().responses.stream({ model: archive.model, input: "Describe the sea at night" });
     let deltas = "";
