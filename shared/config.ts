@@ -37,6 +37,8 @@ export const configVariables = {
   EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
   EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model served by the pool's `/v1/embeddings`; required when EMBEDDINGS=pool." },
   EMBEDDINGS_THREADS: { schema: integer(1, 64).optional(), doc: "Worker threads running the local model (EMBEDDINGS=local), each with its own copy of the model (~150 MB); default min(2, CPU cores)." },
+  EMBEDDINGS_MAX_INPUTS: { schema: integer(1, 100000).default(2048), doc: "Most texts in one `POST /v1/embeddings` request (OpenAI's limit is 2048)." },
+  EMBEDDINGS_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(32768), doc: "Most characters in one text of `POST /v1/embeddings` (~8k tokens, OpenAI's per-input limit)." },
   MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
   MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
   MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
@@ -55,6 +57,7 @@ export const configVariables = {
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
+  RESPONSES_STORE_DAYS: { schema: integer(1, 3650).default(30), doc: "How long a stored `/v1/responses` answer (`store`, the default) can be continued with `previous_response_id`." },
 } as const;
 
 type Variables = typeof configVariables;
@@ -102,6 +105,8 @@ export interface Config {
   archive: { days: number; keepRecent: number; hour: number };
   library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
   chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+  embeddingsApi: { maxInputs: number; maxInputChars: number };
+  responses: { storeDays: number };
 }
 
 export class ConfigError extends Error {
@@ -247,5 +252,7 @@ export function loadConfig(source: ConfigSource): Config {
       maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
       maxTokens: raw.CHAT_MAX_TOKENS,
     },
+    embeddingsApi: { maxInputs: raw.EMBEDDINGS_MAX_INPUTS, maxInputChars: raw.EMBEDDINGS_MAX_INPUT_CHARS },
+    responses: { storeDays: raw.RESPONSES_STORE_DAYS },
   };
 }

@@ -39,6 +39,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: undefined,
   coldStore: false,
+  embeddingModel: engine.engine.model,
   fetch: (path, init) => worker.fetch(path, init),
 });
 

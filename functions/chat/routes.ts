@@ -41,8 +41,11 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
   return routes;
 }
 
-/** `user` is OpenAI's body field; `X-Archive-User` serves clients that cannot set it. */
-function scopeOf(c: AppContext, user: string | undefined): ChatScope {
+/**
+ * `user` is OpenAI's body field; `X-Archive-User` serves clients that cannot set it. Also the
+ * scope of the routes built on the chat path (`/v1/responses`).
+ */
+export function scopeOf(c: AppContext, user: string | undefined): ChatScope {
   return {
     tenant: c.get("tenant"),
     endUser: resolveEndUser(user, c.req.header("x-archive-user")),

@@ -6,7 +6,8 @@ import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder, localEmbedderId } from "../../shared/embeddings/local-embedder.js";
+import { createOpenAIFunction } from "../../functions/openai/index.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { redactUrl } from "../../shared/redact.js";
@@ -41,7 +42,7 @@ export interface NodeCompositionOptions {
  * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
  * ends the local model's threads (idle ones would not hold the process open, busy ones would).
  */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & { close(): Promise<void> } {
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & Required<Pick<Embedder, "embedWithUsage">> & { close(): Promise<void> } {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
   const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
@@ -77,6 +78,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
   });
+  const openai = createOpenAIFunction({
+    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
+    embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
+  });
 
   const app = createApp({
     config,
@@ -89,7 +94,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, memory.fn, library.fn],
+    functions: [chat, openai, memory.fn, library.fn],
     metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),

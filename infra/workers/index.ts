@@ -2,6 +2,7 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createOpenAIFunction } from "../../functions/openai/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
@@ -52,6 +53,10 @@ function build(env: WorkerEnv): App {
     retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
   });
+  const openai = createOpenAIFunction({
+    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
+    embeddings: { embedder, model: config.embeddings.model ?? "" },
+  });
   return createApp({
     config,
     logger,
@@ -63,7 +68,7 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, memory.fn, library.fn],
+    functions: [chat, openai, memory.fn, library.fn],
     metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
