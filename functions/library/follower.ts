@@ -5,7 +5,7 @@
  * process's write, with no second source of truth to drift.
  */
 import type { VectorFollower } from "../../shared/vector-index/index.js";
-import { createBm25Index, type Bm25Index } from "./bm25.js";
+import { createBm25Index, type Bm25Index } from "../../shared/retrieval/index.js";
 import { decodeChunk, documentIdOf } from "./chunk-data.js";
 import type { LibraryFileType } from "./extract.js";
 
