@@ -11,9 +11,11 @@ export {
   type HybridHit,
   type HybridIndex,
   type HybridQuery,
+  type HybridSources,
   type LexicalRanker,
   type RetrievalDocument,
   type VectorCandidates,
 } from "./hybrid.js";
+export { queryLean, type QueryLean } from "./query-kind.js";
 export { lexicalTerms, termGroups, type TermGroup } from "./terms.js";
 export { TopK, type ScoredId } from "./top-k.js";
