@@ -4,7 +4,7 @@ import { validationFailed } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../context.js";
 import { readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
-import { defaultEndUser } from "./hooks.js";
+import { resolveEndUser } from "../end-user.js";
 import type { ChatScope, ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
@@ -15,7 +15,7 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
 
   routes.post("/v1/chat/completions", async (c) => {
     const body = await readJson(c, completionSchema);
-    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c));
+    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c, body.user));
     const headers = sessionHeaders(result.sessionId);
     if (result.kind === "json") return c.json(result.completion, 200, headers);
     return new Response(result.body, {
@@ -41,10 +41,10 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
   return routes;
 }
 
-function scopeOf(c: AppContext): ChatScope {
+function scopeOf(c: AppContext, bodyUser?: string): ChatScope {
   return {
     tenant: c.get("tenant"),
-    endUser: defaultEndUser,
+    endUser: resolveEndUser(bodyUser, c.req.header("x-archive-user")),
     requestId: c.get("requestId"),
     redis: c.get("redis"),
     signal: c.req.raw.signal,

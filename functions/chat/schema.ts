@@ -12,6 +12,9 @@ export const sessionIdPattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 const sessionIdMessage = "use 1 to 128 letters, digits, `_`, `.`, `:` or `-`";
 export const sessionIdSchema = z.string().regex(sessionIdPattern, sessionIdMessage);
 
+/** An ISO 8601 time with an offset (`2026-05-01T00:00:00Z`), as epoch ms. */
+const isoTime = z.iso.datetime({ offset: true }).transform((value) => Date.parse(value));
+
 const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
 
 export const messageSchema = z.object({
@@ -58,8 +61,10 @@ export function createCompletionRequestSchema(limits: Config["chat"]) {
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
     /** Archive extension: names the conversation whose history is kept (also `X-Session-Id`). */
     session_id: sessionIdSchema.optional(),
-    /** Archive extension: per-request switches. */
-    archive: z.object({ retrieval: z.boolean().optional() }).optional(),
+    /** Archive extension: per-request switches (`remember: false` keeps this turn out of memory; `after`/`before` bound retrieved memories in time). */
+    archive: z
+      .object({ retrieval: z.boolean().optional(), remember: z.boolean().optional(), after: isoTime.optional(), before: isoTime.optional() })
+      .optional(),
   });
 }
 export type CompletionRequestBody = z.output<ReturnType<typeof createCompletionRequestSchema>>;

@@ -17,3 +17,4 @@ export {
 } from "./hybrid.js";
 export { lexicalTerms, termGroups, type TermGroup } from "./terms.js";
 export { TopK, type ScoredId } from "./top-k.js";
+export { stemWord, stemWords } from "./stem.js";
