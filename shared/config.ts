@@ -41,7 +41,10 @@ export const configVariables = {
   EMBEDDINGS_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(32768), doc: "Most characters in one text of `POST /v1/embeddings` (~8k tokens, OpenAI's per-input limit)." },
   MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
   MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
-  MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
+  MEMORY_CAPTURE: { schema: z.enum(["all", "surprising"]).default("all"), doc: "`all`: every user turn that reaches chat is remembered (surprise becomes its importance). `surprising`: only turns whose surprise is at least MEMORY_THRESHOLD." },
+  MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "With MEMORY_CAPTURE=surprising: store a captured turn when its surprise is at least this." },
+  MEMORY_LEXICAL_WEIGHT: { schema: fraction.default(0.6), doc: "Share of the lexical (BM25) ranking in memory search; the vector ranking gets the rest (score-normalized fusion)." },
+  MEMORY_IMPORTANCE_WEIGHT: { schema: fraction.default(0.05), doc: "How much a memory's importance (its surprise score, 0..1) adds to its fused search score." },
   MEMORY_RETRIEVAL: { schema: flag.default(true), doc: "Add relevant memories to chat context by default (per request: `archive.retrieval`)." },
   MEMORY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Memories added to a chat request." },
   MEMORY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for memories added to chat; similarity is (1 + cosine) / 2, so 0.5 is unrelated." },
@@ -104,7 +107,10 @@ export interface Config {
   memory: {
     weightPerplexity: number;
     weightNovelty: number;
+    capture: "all" | "surprising";
     threshold: number;
+    lexicalWeight: number;
+    importanceWeight: number;
     retrieval: boolean;
     retrievalTopK: number;
     retrievalMinSimilarity: number;
@@ -248,7 +254,10 @@ export function loadConfig(source: ConfigSource): Config {
     memory: {
       weightPerplexity: raw.MEMORY_WEIGHT_PERPLEXITY,
       weightNovelty: raw.MEMORY_WEIGHT_NOVELTY,
+      capture: raw.MEMORY_CAPTURE,
       threshold: raw.MEMORY_THRESHOLD,
+      lexicalWeight: raw.MEMORY_LEXICAL_WEIGHT,
+      importanceWeight: raw.MEMORY_IMPORTANCE_WEIGHT,
       retrieval: raw.MEMORY_RETRIEVAL,
       retrievalTopK: raw.MEMORY_RETRIEVAL_TOP_K,
       retrievalMinSimilarity: raw.MEMORY_RETRIEVAL_MIN_SIMILARITY,

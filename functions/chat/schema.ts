@@ -18,6 +18,9 @@ export const sessionIdSchema = z.string().regex(sessionIdPattern, sessionIdMessa
 /** The part types OpenAI defines and what each must carry; other types (vLLM's `video_url`…) pass as sent. */
 const partRequirements: Record<string, string> = { text: "text", image_url: "image_url", input_audio: "input_audio", refusal: "refusal" };
 
+/** An ISO 8601 time with an offset (`2026-05-01T00:00:00Z`), as epoch ms. */
+const isoTime = z.iso.datetime({ offset: true }).transform((value) => Date.parse(value));
+
 const contentPartSchema = z
   .looseObject({
     type: z.string().min(1),
@@ -90,8 +93,10 @@ export function createCompletionRequestSchema(limits: Config["chat"]) {
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
     /** Archive extension: names the conversation whose history is kept (also `X-Session-Id`). */
     session_id: sessionIdSchema.optional(),
-    /** Archive extension: per-request switches. */
-    archive: z.object({ retrieval: z.boolean().optional() }).optional(),
+    /** Archive extension: per-request switches (`remember: false` keeps this turn out of memory; `after`/`before` bound retrieved memories in time). */
+    archive: z
+      .object({ retrieval: z.boolean().optional(), remember: z.boolean().optional(), after: isoTime.optional(), before: isoTime.optional() })
+      .optional(),
   });
 }
 export type CompletionRequestBody = z.output<ReturnType<typeof createCompletionRequestSchema>>;

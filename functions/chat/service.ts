@@ -8,7 +8,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
 import { clientClosed, engineError } from "./engine-errors.js";
-import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
+import type { CapturedTurnRef, RetrievalRequest, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
@@ -106,7 +106,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    * Memory capture: started, never awaited; a failure is logged and the reply goes on. Returns
    * the captured turn's identity, so retrieval can tell that turn's own memory from context.
    */
-  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string): CapturedTurnRef | undefined => {
+  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string, answered: string | undefined): CapturedTurnRef | undefined => {
     const capture = deps.capture;
     if (!capture || message.trim() === "") return undefined;
     const session = sessionId ?? "";
@@ -119,7 +119,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       // The enqueue (a Redis script) waits for the next turn of the event loop, after the engine
       // request went out: it shares this thread with the reply and must not go first.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await capture.capture({ tenant: scope.tenant, endUser: scope.endUser, sessionId: session, message, ...turn }, await redis);
+      await capture.capture({ tenant: scope.tenant, endUser: scope.endUser, sessionId: session, message, answered, ...turn }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
     scope.defer?.(task);
     return turn;
@@ -153,7 +153,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
   };
 
-  const retrieveFor = async (scope: ChatScope, sessionId: string | undefined, query: string, turn: CapturedTurnRef | undefined): Promise<RetrievedPassage[]> => {
+  const retrieveFor = async (
+    scope: ChatScope,
+    sessionId: string | undefined,
+    query: string,
+    turn: CapturedTurnRef | undefined,
+    window: RetrievalRequest["window"],
+  ): Promise<RetrievedPassage[]> => {
     let redis: Redis;
     try {
       redis = await scope.redis();
@@ -163,7 +169,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     return retrievePassages({
       retrievers,
-      request: { tenant: scope.tenant, endUser: scope.endUser, sessionId: sessionId ?? "", query, redis, turn },
+      request: { tenant: scope.tenant, endUser: scope.endUser, sessionId: sessionId ?? "", query, redis, turn, window },
       signal: scope.signal,
       budgetMs: deps.retrievalBudgetMs ?? defaultRetrievalBudgetMs,
       logger: scope.logger,
@@ -189,7 +195,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
-    const captured = userTurn === undefined ? undefined : startCapture(scope, sessionId, userTurn);
+    // What the turn answered: the assistant message just before it, if any.
+    const previous = body.messages.at(-2);
+    const answered = previous?.role === "assistant" ? messageText(previous) : undefined;
+    const captured = userTurn === undefined || body.archive?.remember === false ? undefined : startCapture(scope, sessionId, userTurn, answered);
+    const window = body.archive && { after: body.archive.after, before: body.archive.before };
 
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
@@ -199,7 +209,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       Promise.all([
         body.model ?? pool.model(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
-        retrieve && query ? retrieveFor(scope, sessionId, query, captured) : [],
+        retrieve && query ? retrieveFor(scope, sessionId, query, captured, window) : [],
       ]),
     );
 

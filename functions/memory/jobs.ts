@@ -9,6 +9,7 @@ import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { RedisProvider } from "../deps.js";
 import type { ArchiveService } from "./archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
+import { maxAnsweredChars } from "./schema.js";
 import type { CaptureJobData, ScoreOutcome, TurnScorer } from "./scorer.js";
 
 /** What a processor reads of a BullMQ job; a real `Job` fits, and so does a plain object in a test. */
@@ -28,8 +29,10 @@ export interface MemoryJobSpec {
 
 const captureJobSchema = z.object({
   tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  endUser: z.string().min(1).max(256).optional(),
   sessionId: z.string().max(256),
   message: z.string().min(1),
+  answered: z.string().max(maxAnsweredChars).optional(),
   turnId: z.string().min(1).max(128),
   capturedAt: z.number().int().nonnegative(),
 }) satisfies z.ZodType<CaptureJobData>;
