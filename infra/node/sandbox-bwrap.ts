@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { access, realpath } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import type { SandboxAvailability, SandboxBackend, SandboxConfig, SandboxJob, SandboxResult, SandboxStatus } from "../../functions/sandbox/index.js";
@@ -74,7 +75,9 @@ export function createBwrapSandboxBackend(options: BwrapBackendOptions): Sandbox
         : [nodePath, ...(cgroups?.limitsMemory ? [] : [`--max-old-space-size=${config.memoryMb}`]), `${workDir}/main.js`];
     const bwrap = [
       bwrapPath,
-      "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+      // --as-pid-1: bwrap's own init inside the namespace would outlive the outer bwrap, which
+      // exits without reaping it, and linger as a zombie under the host's init.
+      "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--as-pid-1",
       "--hostname", "sandbox",
       "--ro-bind", "/usr", "/usr",
       "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
@@ -117,8 +120,12 @@ export function createBwrapSandboxBackend(options: BwrapBackendOptions): Sandbox
         let graceTimer: ReturnType<typeof setTimeout> | undefined;
         const stop = (reason: SandboxStatus | "aborted") => {
           stoppedFor ??= reason;
-          killGroup(child);
-          graceTimer ??= setTimeout(() => child.stdio.forEach((stream) => stream?.destroy()), killGraceMs);
+          killSandbox(child);
+          // Backstop: should the program linger (or hide from /proc), take the whole group and cut the pipes.
+          graceTimer ??= setTimeout(() => {
+            killGroup(child);
+            child.stdio.forEach((stream) => stream?.destroy());
+          }, killGraceMs);
         };
         const deadline = setTimeout(() => stop("timeout"), job.timeoutMs);
         const onAbort = () => stop("aborted");
@@ -198,16 +205,38 @@ export function createBwrapSandboxBackend(options: BwrapBackendOptions): Sandbox
     },
     run: (job, context) => execute(job, config.uidBase + context.slot, context.signal),
     async close() {
-      for (const child of running) killGroup(child);
+      for (const child of running) killSandbox(child);
       await Promise.all([...running].map((child) => new Promise((resolve) => child.once("close", resolve))));
     },
   };
 }
 
+/**
+ * Kills the program (pid 1 of its namespace, so everything in it dies too) and lets the outer
+ * bwrap see it and exit, so every process is reaped by its own parent. Should the program not be
+ * found, the whole process group goes: --die-with-parent then takes the namespace down.
+ */
+function killSandbox(child: ChildProcess) {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  let programs: number[] = [];
+  try {
+    programs = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(" ").filter(Boolean).map(Number);
+  } catch {
+    // Gone already, or a kernel without /proc children lists: fall through to the group.
+  }
+  for (const target of programs.length > 0 ? programs : [-pid]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 function killGroup(child: ChildProcess) {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    // Negative pid: the whole group; bwrap's --die-with-parent then takes its pid namespace down.
     process.kill(-child.pid, "SIGKILL");
   } catch {
     // The group is already gone.
