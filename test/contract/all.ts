@@ -2,6 +2,7 @@ import { chatContract } from "./chat.js";
 import { foundationContract } from "./foundation.js";
 import { libraryContract } from "./library.js";
 import { memoryContract } from "./memory.js";
+import { sandboxContract } from "./sandbox.js";
 import type { ContractTarget } from "./target.js";
 
 /** Every contract suite; each runtime runner calls this once. */
@@ -10,4 +11,5 @@ export function defineContracts(target: () => ContractTarget) {
   chatContract(target);
   memoryContract(target);
   libraryContract(target);
+  sandboxContract(target);
 }
