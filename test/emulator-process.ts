@@ -19,7 +19,8 @@ export async function startEmulatorProcess(
   const port = await freePort();
   const child = spawn("npm", ["start", "--silent"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", PORT: String(port), ...env },
+    // The port is unique among live emulators, so their sandbox host uids never overlap either.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", PORT: String(port), SANDBOX_UID_BASE: String(100_000 + port * 16), ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.processGroup ?? false,
   });

@@ -2,6 +2,7 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
@@ -19,6 +20,7 @@ import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
+import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
 import { readSystemStats } from "./system-stats.js";
 
 export interface NodeComposition {
@@ -83,6 +85,15 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
   });
 
+  // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
+  const sandbox = createSandboxFunction({
+    config: config.sandbox,
+    clock,
+    backend: config.sandbox.url
+      ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
+      : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
+  });
+
   const app = createApp({
     config,
     logger,
@@ -94,8 +105,9 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, openai, memory.fn, library.fn],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource],
+    extraChecks: [sandbox.check],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
@@ -126,6 +138,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
       await dropFolder?.close();
       await workers?.close();
       await embedder.close();
+      await sandbox.service.backend.close();
       pool.close();
       await shared.close();
     },

@@ -3,6 +3,7 @@ import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createOpenAIFunction } from "../../functions/openai/index.js";
+import { createRemoteSandboxBackend, createSandboxFunction, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
@@ -57,6 +58,12 @@ function build(env: WorkerEnv): App {
     chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
     embeddings: { embedder, model: config.embeddings.model ?? "" },
   });
+  // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
+  const sandbox = createSandboxFunction({
+    config: config.sandbox,
+    clock,
+    backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
+  });
   return createApp({
     config,
     logger,
@@ -68,8 +75,9 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, openai, memory.fn, library.fn],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource],
+    extraChecks: [sandbox.check],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),

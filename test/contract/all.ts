@@ -3,6 +3,7 @@ import { foundationContract } from "./foundation.js";
 import { libraryContract } from "./library.js";
 import { memoryContract } from "./memory.js";
 import { openaiRoutesContract } from "./openai-routes.js";
+import { sandboxContract } from "./sandbox.js";
 import type { ContractTarget } from "./target.js";
 
 /** Every contract suite; each runtime runner calls this once. */
@@ -12,4 +13,5 @@ export function defineContracts(target: () => ContractTarget) {
   openaiRoutesContract(target);
   memoryContract(target);
   libraryContract(target);
+  sandboxContract(target);
 }
