@@ -8,6 +8,7 @@ export { defaultEndUser } from "./hooks.js";
 export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps } from "./service.js";
 export { createChatService } from "./service.js";
 export { defaultHistoryTtlSeconds } from "./history.js";
+export { engineError } from "./engine-errors.js";
 
 export interface ChatFunctionDeps extends ChatServiceDeps {
   config: Pick<Config, "chat" | "memory" | "maxBodyBytes">;

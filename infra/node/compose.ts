@@ -1,7 +1,8 @@
 import { createApp } from "../../functions/app.js";
-import { createChatFunction } from "../../functions/chat/index.js";
+import { createChatFunction, createChatService } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
@@ -19,11 +20,14 @@ import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { readSystemStats } from "./system-stats.js";
+import { createNodeVoice } from "./voice.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
   /** Resolves once the background workers (if any) are consuming. */
   ready: Promise<void>;
+  /** Which voice backend does each direction (the emulator's start line says it). */
+  voice: VoiceFunction["backends"];
   close(): Promise<void>;
 }
 
@@ -72,11 +76,11 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    capture: memory.capture,
-  });
+  const chatDeps = { pool, keys, clock, ids, config, logger, retrievers: [memory.retriever, library.retriever], capture: memory.capture };
+  const chat = createChatFunction(chatDeps);
+  const voiceBackends = createNodeVoice({ config, logger, clock });
+  // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.
+  const voice = createVoiceFunction({ ...voiceBackends, chat: createChatService(chatDeps), config, clock });
 
   const app = createApp({
     config,
@@ -89,11 +93,13 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, memory.fn, library.fn],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, memory.fn, library.fn, voice.fn],
+    extraChecks: [voice.check],
+    metricsSources: [memory.metricsSource, library.metricsSource, voice.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
+      voice: voiceServiceUrl(config),
     },
   });
 
@@ -116,8 +122,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   return {
     app,
     ready,
+    voice: voice.backends,
     async close() {
       stopProbing();
+      await voiceBackends.close();
       await dropFolder?.close();
       await workers?.close();
       await embedder.close();
