@@ -5,7 +5,8 @@
  */
 export type AudioFormat = "wav" | "flac" | "ogg" | "mp3" | "webm" | "m4a";
 export type SpeechFormat = "wav" | "pcm" | "mp3" | "opus" | "flac" | "aac";
-export type BackendName = "local" | "pool";
+/** `none`: nothing configured for that direction (Workers without VOICE_*_ENDPOINTS). */
+export type BackendName = "local" | "pool" | "none";
 
 export interface TranscribeRequest {
   audio: Uint8Array<ArrayBuffer>;
@@ -49,7 +50,7 @@ export interface Speech {
   contentType: string;
   /** Known when the whole audio was produced before answering. */
   bytes: number | undefined;
-  /** Seconds of audio, when known (for metrics); a stream reports it through `onDone`. */
+  /** Seconds of audio, for metrics: settles when the stream ends (never, if it is cut off). */
   durationSeconds: Promise<number | undefined>;
 }
 

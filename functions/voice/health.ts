@@ -6,14 +6,14 @@ import type { VoiceBackend } from "./backend.js";
 const probePhrase = "hello world";
 /** A round trip is a few hundred ms of CPU: one result serves every health call for this long. */
 const freshForMs = 30_000;
-/** The round trip's own deadline; a health call that waits less just sees the previous verdict. */
+/** The round trip's own deadline (and the check's): a speech model on a busy CPU is not a 2 s affair. */
 const roundTripTimeoutMs = 20_000;
 
 /**
- * `/voice/health` (and `/health`): a real round trip — a short phrase synthesized and transcribed
+ * `/voice/health`: a real round trip — a short phrase synthesized and transcribed
  * back — through the configured backends, saying which backend does each direction. Runs are
- * shared and cached, so polling health never queues speech work; a run is not cut short by one
- * impatient caller, so a slow machine still gets a verdict for the next.
+ * shared and cached, so polling health never queues speech work. Only `/voice/health` runs it:
+ * a few hundred ms of CPU has no place in every `/health`.
  */
 export function createVoiceCheck(options: { backend: VoiceBackend; clock: Clock }): HealthCheck {
   const { transcriber, synthesizer } = options.backend;
@@ -40,8 +40,13 @@ export function createVoiceCheck(options: { backend: VoiceBackend; clock: Clock 
 
   return {
     name: "voice",
-    critical: false,
+    // Voice is all this check's function does: when it cannot speak and hear, /voice/health is 503.
+    critical: true,
+    timeoutMs: roundTripTimeoutMs,
     async run() {
+      if (backends.stt === "none" || backends.tts === "none") {
+        return { status: "fail", backends, detail: "voice is not configured here: set VOICE_STT_ENDPOINTS and VOICE_TTS_ENDPOINTS" };
+      }
       const now = options.clock.now();
       if (last && now - last.at < freshForMs) return last.result;
       running ??= roundTrip().then((result) => {

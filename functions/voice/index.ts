@@ -3,7 +3,6 @@ import type { Config } from "../../shared/config.js";
 import { redactUrl } from "../../shared/redact.js";
 import type { ChatService } from "../chat/index.js";
 import type { ArchiveFunction } from "../function.js";
-import type { HealthCheck } from "../health/checks.js";
 import type { MetricsSource } from "../health/metrics-source.js";
 import type { Synthesizer, Transcriber, VoiceBackend } from "./backend.js";
 import { createVoiceCheck } from "./health.js";
@@ -15,8 +14,9 @@ import { createVoiceService, type VoiceService } from "./service.js";
 
 export type { AudioFormat, BackendName, Speech, SpeechFormat, SpeechRequest, Synthesizer, Transcriber, TranscribeRequest, Transcript, TranscriptSegment, VoiceBackend } from "./backend.js";
 export { sniffAudioFormat, speechContentTypes } from "./audio-format.js";
-export { createPoolVoiceBackend, type VoicePool } from "./pool-backend.js";
+export { createPoolVoiceBackend, createUnconfiguredVoiceBackend, type VoicePool } from "./pool-backend.js";
 export { audioTooLong } from "./service.js";
+export { renderTranscript } from "./transcript-format.js";
 export type { VoiceService } from "./service.js";
 export { encodeWav, readWavInfo, wavHeader, type PcmInfo } from "./wav.js";
 
@@ -31,8 +31,6 @@ export interface VoiceFunctionDeps {
 
 export interface VoiceFunction {
   fn: ArchiveFunction;
-  /** `voice` in `/health` and `/voice/health`: a real round trip through both backends. */
-  check: HealthCheck;
   metricsSource: MetricsSource;
   service: VoiceService;
   /** Which backend does each direction, for start lines. */
@@ -72,8 +70,7 @@ export function createVoiceFunction(deps: VoiceFunctionDeps): VoiceFunction {
   ].filter((limit) => limit.maxBytes > deps.config.maxBodyBytes);
 
   return {
-    fn: { name: "voice", routes: createVoiceRoutes({ service, metrics }), checks: ["voice"], bodyLimits },
-    check: createVoiceCheck({ backend, clock: deps.clock }),
+    fn: { name: "voice", routes: createVoiceRoutes({ service, metrics }), checks: [], ownChecks: [createVoiceCheck({ backend, clock: deps.clock })], bodyLimits },
     metricsSource: metrics.source(() => ({ backends, local_slots: limiter.snapshot() })),
     service,
     backends,

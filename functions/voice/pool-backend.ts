@@ -1,4 +1,5 @@
 import type { InferencePool } from "../../gpu/pool-types.js";
+import { AppError } from "../../shared/errors.js";
 import { engineError } from "../chat/index.js";
 import { speechContentTypes } from "./audio-format.js";
 import type { AudioFormat, SpeechFormat, Synthesizer, Transcriber, Transcript } from "./backend.js";
@@ -32,6 +33,16 @@ export function createPoolVoiceBackend(options: { stt?: VoicePool | undefined; t
   return {
     transcriber: stt && createPoolTranscriber(stt),
     synthesizer: tts && createPoolSynthesizer(tts, options.defaultVoice ?? "alloy"),
+  };
+}
+
+/** A runtime that cannot run the local tools (Workers) and has no servers for a direction. */
+export function createUnconfiguredVoiceBackend(): { transcriber: Transcriber; synthesizer: Synthesizer } {
+  const refuse = (variable: string) =>
+    Promise.reject(new AppError({ code: "voice_not_configured", status: 501, title: "Not Implemented", detail: `Voice needs a server here: set ${variable}` }));
+  return {
+    transcriber: { backend: "none", formats: uploadFormats, transcribe: () => refuse("VOICE_STT_ENDPOINTS") },
+    synthesizer: { backend: "none", formats: speechFormats, defaultVoice: "alloy", synthesize: () => refuse("VOICE_TTS_ENDPOINTS") },
   };
 }
 

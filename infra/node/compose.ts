@@ -94,7 +94,6 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     systemStats: readSystemStats,
     pool,
     functions: [chat, memory.fn, library.fn, voice.fn],
-    extraChecks: [voice.check],
     metricsSources: [memory.metricsSource, library.metricsSource, voice.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),

@@ -5,7 +5,7 @@ import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import { createNodeHttpTransport } from "./http-transport.js";
 import { createFlite } from "./voice-flite.js";
-import { createLocalSynthesizer, createLocalTranscriber } from "./voice-local.js";
+import { aptPackages, createLocalSynthesizer, createLocalTranscriber } from "./voice-local.js";
 import { findTool } from "./voice-process.js";
 
 export interface NodeVoice {
@@ -38,6 +38,12 @@ export function createNodeVoice(options: { config: Config; logger: Logger; clock
   });
   const flite = createFlite({ threads: voice.concurrency });
   const tools = { flite, sox: findTool("sox"), pocketsphinx: findTool("pocketsphinx_continuous") };
+  // Said once at start, not only when the first request fails.
+  if (!remote.transcriber) {
+    for (const tool of ["pocketsphinx", "sox"] as const) {
+      if (!tools[tool]) logger.warn("voice_tool_missing", { tool, install: `apt-get install -y ${aptPackages[tool]}` });
+    }
+  }
   return {
     transcriber: remote.transcriber ?? createLocalTranscriber(tools, voice),
     synthesizer: remote.synthesizer ?? createLocalSynthesizer(tools),

@@ -1,7 +1,8 @@
 import { createApp } from "../../functions/app.js";
-import { createChatFunction } from "../../functions/chat/index.js";
+import { createChatFunction, createChatService } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, createVoiceFunction, voiceServiceUrl } from "../../functions/voice/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
@@ -47,10 +48,23 @@ function build(env: WorkerEnv): App {
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    capture: memory.capture,
+  const chatDeps = { pool, keys, clock, ids, config, logger, retrievers: [memory.retriever, library.retriever], capture: memory.capture };
+  const chat = createChatFunction(chatDeps);
+  // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
+  const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
+    endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
+  const remote = createPoolVoiceBackend({
+    stt: voicePool(config.voice.sttEndpoints, config.voice.sttModel),
+    tts: voicePool(config.voice.ttsEndpoints, config.voice.ttsModel),
+    defaultVoice: config.voice.defaultVoice,
+  });
+  const unconfigured = createUnconfiguredVoiceBackend();
+  const voice = createVoiceFunction({
+    transcriber: remote.transcriber ?? unconfigured.transcriber,
+    synthesizer: remote.synthesizer ?? unconfigured.synthesizer,
+    chat: createChatService(chatDeps),
+    config,
+    clock,
   });
   return createApp({
     config,
@@ -63,11 +77,12 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, memory.fn, library.fn],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, memory.fn, library.fn, voice.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource, voice.metricsSource],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),
+      voice: voiceServiceUrl(config),
     },
   });
 }
