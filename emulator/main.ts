@@ -54,6 +54,7 @@ async function main() {
     redis: redisServer ? `private redis-server on :${redisServer.port} (data in ${join(config.dataDir, "redis")})` : redactUrl(redisUrl),
     redis_pid: redisServer?.pid,
     inference: inference.kind,
+    voice: `speech-to-text: ${system.voice.stt}, text-to-speech: ${system.voice.tts}`,
     auth: config.auth.apiKeys ? `on (${config.auth.apiKeys.size} keys)` : "off (loopback only)",
   });
 

@@ -24,7 +24,7 @@ export interface AttemptOptions {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Uint8Array<ArrayBuffer> | undefined;
   stream: boolean;
   signal: AbortSignal | undefined;
   headerTimeoutMs: number;

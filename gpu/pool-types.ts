@@ -7,8 +7,10 @@ import type { PoolSnapshot } from "./pool-snapshot.js";
 /** The pool's contract, apart from its implementation (pool.ts) so consumers can depend on types only. */
 export interface PoolRequestInit {
   method?: string;
-  /** A string is sent as is; anything else as JSON. */
+  /** A string or bytes are sent as they are; anything else as JSON. */
   body?: unknown;
+  /** The body's media type when it is not JSON (e.g. a multipart upload to `/v1/audio/transcriptions`). */
+  contentType?: string;
   /** The client's disconnect: aborts the wait in the queue or the upstream request. */
   signal?: AbortSignal;
   /** Streamed response: resolve only after the first body chunk (time to first token). */
@@ -51,7 +53,7 @@ export type InferencePoolConfig = Pick<
  */
 export type PoolFetch = (
   url: string,
-  init: { method?: string; headers: Record<string, string>; body?: string | null; signal?: AbortSignal },
+  init: { method?: string; headers: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> | null; signal?: AbortSignal },
 ) => Promise<Response>;
 
 export interface InferencePoolOptions {

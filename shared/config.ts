@@ -79,6 +79,16 @@ export const configVariables = {
   SANDBOX_MAX_PROCESSES: { schema: integer(1, 4096).default(32), doc: "Processes and threads one run may have (pids cgroup and RLIMIT_NPROC of its host uid)." },
   SANDBOX_MAX_OUTPUT_BYTES: { schema: integer(1024, 1 << 26).default(1 << 20), doc: "Bytes of stdout + stderr kept from a run; more stops it with `output_limit`." },
   SANDBOX_UID_BASE: { schema: integer(1000, 4000000000).default(61000), doc: "First of the unprivileged host uids runs use (one per slot, plus one for probes); no other user may own them." },
+  VOICE_STT_ENDPOINTS: { schema: z.string().optional(), doc: "Base URLs of OpenAI-audio speech-to-text servers (vLLM with Whisper, Speaches), `url#N` as for INFERENCE_ENDPOINTS. Unset: the local backend (pocketsphinx)." },
+  VOICE_TTS_ENDPOINTS: { schema: z.string().optional(), doc: "Base URLs of OpenAI-audio text-to-speech servers (`POST /v1/audio/speech`: vllm-omni, Speaches, Kokoro-FastAPI). Unset: the local backend (flite)." },
+  VOICE_STT_MODEL: { schema: z.string().optional(), doc: "Transcription model to request from VOICE_STT_ENDPOINTS; default: the first the server lists at `/v1/models`." },
+  VOICE_TTS_MODEL: { schema: z.string().optional(), doc: "Speech model to request from VOICE_TTS_ENDPOINTS; default: the first the server lists at `/v1/models`." },
+  VOICE_DEFAULT_VOICE: { schema: z.string().min(1).max(64).optional(), doc: "Voice when a request names none; default `kal16` locally, `alloy` on the pool." },
+  VOICE_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest audio upload (bytes, OpenAI's limit by default); larger gets 413." },
+  VOICE_MAX_AUDIO_SECONDS: { schema: integer(1, 86400).default(600), doc: "Longest audio accepted for transcription (seconds); longer gets 413." },
+  VOICE_MAX_INPUT_CHARS: { schema: integer(1, 1000000).default(4096), doc: "Most characters of text to synthesize in one request (OpenAI's limit by default)." },
+  VOICE_CONCURRENCY: { schema: integer(1, 1024).default(2), doc: "Local backend: transcriptions and syntheses running at once (each is a CPU-bound process); the pool uses `url#N`." },
+  VOICE_QUEUE_SIZE: { schema: integer(0, 100000).default(8), doc: "Local backend: requests allowed to wait for a slot (at most INFERENCE_QUEUE_TIMEOUT_MS); beyond it 429 + Retry-After." },
 } as const;
 
 type Variables = typeof configVariables;
@@ -152,6 +162,18 @@ export interface Config {
     maxOutputBytes: number;
     uidBase: number;
   };
+  voice: {
+    sttEndpoints: InferenceEndpointConfig[];
+    ttsEndpoints: InferenceEndpointConfig[];
+    sttModel: string | undefined;
+    ttsModel: string | undefined;
+    defaultVoice: string | undefined;
+    maxUploadBytes: number;
+    maxAudioSeconds: number;
+    maxInputChars: number;
+    concurrency: number;
+    queueSize: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -209,15 +231,15 @@ function parseCorsOrigins(value: string | undefined, authOn: boolean, problems: 
   return origins;
 }
 
-function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[]) {
+function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[], variable = "INFERENCE_ENDPOINTS") {
   const endpoints: InferenceEndpointConfig[] = [];
   for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
     const [base = "", limit] = entry.split("#");
     const maxConcurrency = limit === undefined ? fallbackConcurrency : Number(limit);
     if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
-      problems.push(`INFERENCE_ENDPOINTS: "${redactUrl(base)}" is not an http(s) URL`);
+      problems.push(`${variable}: "${redactUrl(base)}" is not an http(s) URL`);
     } else if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-      problems.push(`INFERENCE_ENDPOINTS: concurrency in "${entry}" must be a positive integer`);
+      problems.push(`${variable}: concurrency in "${entry}" must be a positive integer`);
     } else {
       endpoints.push({ url: base.replace(/\/+$/, ""), maxConcurrency });
     }
@@ -239,6 +261,8 @@ export function loadConfig(source: ConfigSource): Config {
   const corsOrigins = parseCorsOrigins(cleaned.ARCHIVE_CORS_ORIGINS, cleaned.ARCHIVE_API_KEYS !== undefined, problems);
   const concurrency = result.success ? result.data.INFERENCE_CONCURRENCY : 16;
   const endpoints = parseEndpoints(cleaned.INFERENCE_ENDPOINTS, concurrency, problems);
+  const sttEndpoints = parseEndpoints(cleaned.VOICE_STT_ENDPOINTS, concurrency, problems, "VOICE_STT_ENDPOINTS");
+  const ttsEndpoints = parseEndpoints(cleaned.VOICE_TTS_ENDPOINTS, concurrency, problems, "VOICE_TTS_ENDPOINTS");
   if (Boolean(cleaned.INFERENCE_MODAL_APP) !== Boolean(cleaned.INFERENCE_MODAL_FUNCTION)) {
     problems.push("INFERENCE_MODAL_APP and INFERENCE_MODAL_FUNCTION must be set together");
   }
@@ -324,6 +348,18 @@ export function loadConfig(source: ConfigSource): Config {
       maxProcesses: raw.SANDBOX_MAX_PROCESSES,
       maxOutputBytes: raw.SANDBOX_MAX_OUTPUT_BYTES,
       uidBase: raw.SANDBOX_UID_BASE,
+    },
+    voice: {
+      sttEndpoints,
+      ttsEndpoints,
+      sttModel: raw.VOICE_STT_MODEL,
+      ttsModel: raw.VOICE_TTS_MODEL,
+      defaultVoice: raw.VOICE_DEFAULT_VOICE,
+      maxUploadBytes: raw.VOICE_MAX_UPLOAD_BYTES,
+      maxAudioSeconds: raw.VOICE_MAX_AUDIO_SECONDS,
+      maxInputChars: raw.VOICE_MAX_INPUT_CHARS,
+      concurrency: raw.VOICE_CONCURRENCY,
+      queueSize: raw.VOICE_QUEUE_SIZE,
     },
   };
 }

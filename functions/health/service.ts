@@ -19,8 +19,8 @@ export function createHealthService(deps: HealthServiceDeps) {
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
   const uptimeSeconds = () => Math.round((deps.clock.now() - deps.startedAt) / 10) / 100;
 
-  async function health(redis: () => Promise<Redis>, only?: readonly string[]) {
-    const checks = only ? deps.checks.filter((check) => only.includes(check.name)) : deps.checks;
+  async function health(redis: () => Promise<Redis>, only?: readonly string[], own: readonly HealthCheck[] = []) {
+    const checks = [...(only ? deps.checks.filter((check) => only.includes(check.name)) : deps.checks), ...own];
     const report = await runChecks(checks, redis, timeoutMs, deps.clock.now);
     return { ...report, version: deps.version, uptime_seconds: uptimeSeconds() };
   }

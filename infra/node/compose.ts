@@ -3,6 +3,7 @@ import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
+import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
@@ -22,11 +23,14 @@ import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
 import { readSystemStats } from "./system-stats.js";
+import { createNodeVoice } from "./voice.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
   /** Resolves once the background workers (if any) are consuming. */
   ready: Promise<void>;
+  /** Which voice backend does each direction (the emulator's start line says it). */
+  voice: VoiceFunction["backends"];
   close(): Promise<void>;
 }
 
@@ -93,6 +97,9 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
       ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
       : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
   });
+  const voiceBackends = createNodeVoice({ config, logger, clock });
+  // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.
+  const voice = createVoiceFunction({ ...voiceBackends, chat: chat.service, config, clock });
 
   const app = createApp({
     config,
@@ -105,12 +112,13 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, openai, memory.fn, library.fn, sandbox.fn],
-    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn],
+    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
     extraChecks: [sandbox.check],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
+      voice: voiceServiceUrl(config),
     },
   });
 
@@ -133,8 +141,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   return {
     app,
     ready,
+    voice: voice.backends,
     async close() {
       stopProbing();
+      await voiceBackends.close();
       await dropFolder?.close();
       await workers?.close();
       await embedder.close();
