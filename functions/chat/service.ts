@@ -12,10 +12,12 @@ import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
-import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
+import { defaultMaxTokens } from "./token-budget.js";
+import { refuseUnsupported } from "./unsupported.js";
+import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
-export type ChatPool = Pick<InferencePool, "request" | "model">;
+export type ChatPool = Pick<InferencePool, "request" | "model" | "modelInfo">;
 
 export interface ChatServiceDeps {
   pool: ChatPool;
@@ -57,7 +59,7 @@ export type CompletionResult =
   | { kind: "stream"; body: ReadableStream<Uint8Array>; sessionId: string | undefined };
 
 export interface ChatService {
-  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's. */
+  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's (nothing else names one). */
   complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
   /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
   reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
@@ -126,7 +128,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
     try {
-      return await history.load(await scope.redis(), scope.tenant, sessionId, budgetChars);
+      return await history.load(await scope.redis(), scope, sessionId, budgetChars);
     } catch (error) {
       // History makes a reply better; without Redis the question can still be answered.
       scope.logger.warn("chat_history_unavailable", { error, session_id: sessionId });
@@ -137,7 +139,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const save = history.append(await scope.redis(), scope.tenant, sessionId, exchange);
+      const save = history.append(await scope.redis(), scope, sessionId, exchange);
       const deadline = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), historySaveBudgetMs);
       });
@@ -180,8 +182,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
+    refuseUnsupported(body);
     const inputChars = checkBounds(body.messages);
-    const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
+    // Only an explicit session replays history: OpenAI's `user` names the person (scope.endUser),
+    // and front-ends send it on every request of every conversation.
+    const sessionId = requestedSession;
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
@@ -190,32 +195,42 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
-    const [model, replayed, passages] = await unlessClientLeft(
+    // The model's context window matters only when the client leaves `max_tokens` to us.
+    const needsWindow = body.max_tokens == null && body.max_completion_tokens == null;
+    const [engineModel, replayed, passages] = await unlessClientLeft(
       scope,
       Promise.all([
-        body.model ?? pool.model(scope.signal),
+        body.model !== undefined && !needsWindow ? { id: body.model, maxModelLen: undefined } : pool.modelInfo(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
         retrieve && query ? retrieveFor(scope, sessionId, query, captured) : [],
       ]),
     );
 
+    const model = body.model ?? engineModel.id;
+    // The window is known only for the model the engine listed; another one gets the plain cap.
+    const maxModelLen = model === engineModel.id ? engineModel.maxModelLen : undefined;
     const { messages, session_id: _session, archive: _switches, max_tokens, max_completion_tokens, ...sampling } = body;
+    const assembled = assembleMessages(messages, replayed, referenceMessage(passages));
     const request: ChatCompletionRequest = {
       ...sampling,
       model,
-      messages: assembleMessages(messages, replayed, referenceMessage(passages)),
-      // CHAT_MAX_TOKENS is the default as well as the bound, so no reply runs to the context window by accident.
-      max_tokens: max_tokens ?? (max_completion_tokens == null ? config.chat.maxTokens : undefined),
+      messages: assembled,
+      // The default leaves the prompt room in the engine's window and never exceeds CHAT_MAX_TOKENS.
+      max_tokens: needsWindow ? defaultMaxTokens({ messages: assembled, tools: body.tools, maxModelLen, cap: config.chat.maxTokens }) : max_tokens,
       max_completion_tokens,
     };
     const archive: ArchiveInfo = {
       session_id: sessionId ?? null,
       retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
     };
-    // Undefined when there is no history to keep, so a streamed reply need not be decoded.
+    // Undefined when there is no history to keep, so a streamed reply need not be decoded. With
+    // n > 1 the history keeps choice 0. A reply without text (a tool call) is not kept: the client
+    // runs the tool loop and sends those turns itself, and a bare user turn would replay wrongly.
     const remember =
       sessionId !== undefined && userTurn !== undefined
-        ? (content: string) => saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        ? async (content: string) => {
+            if (content !== "") await saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }]);
+          }
         : undefined;
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
