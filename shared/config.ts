@@ -55,6 +55,8 @@ export const configVariables = {
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
+  CHAT_TOOLS: { schema: z.enum(["", "run_code"]).default(""), doc: "Tools Archive offers the model and runs itself on every chat request (per request: `archive.tools`): `run_code` runs Python/JavaScript in the sandbox." },
+  CHAT_TOOL_MAX_STEPS: { schema: integer(1, 16).default(4), doc: "Rounds of tool calls Archive runs for one chat request before the model must answer in text." },
   SANDBOX_URL: { schema: z.url().optional(), doc: "A Node tier serving `/sandbox/execute` to forward code runs to (required on Workers, which cannot spawn processes). Unset on Node: runs locally under bubblewrap." },
   SANDBOX_API_KEY: { schema: z.string().optional(), doc: "Bearer key sent to SANDBOX_URL (one of that tier's ARCHIVE_API_KEYS)." },
   SANDBOX_CONCURRENCY: { schema: integer(1, 256).default(4), doc: "Code runs executing at once per process (each in its own slot and host uid)." },
@@ -112,7 +114,7 @@ export interface Config {
   };
   archive: { days: number; keepRecent: number; hour: number };
   library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
-  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; tools: readonly "run_code"[]; toolMaxSteps: number };
   sandbox: {
     url: string | undefined;
     apiKey: string | undefined;
@@ -273,6 +275,8 @@ export function loadConfig(source: ConfigSource): Config {
       maxMessages: raw.CHAT_MAX_MESSAGES,
       maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
       maxTokens: raw.CHAT_MAX_TOKENS,
+      tools: raw.CHAT_TOOLS ? [raw.CHAT_TOOLS] : [],
+      toolMaxSteps: raw.CHAT_TOOL_MAX_STEPS,
     },
     sandbox: {
       url: raw.SANDBOX_URL,

@@ -7,6 +7,7 @@ export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage,
 export { defaultEndUser } from "./hooks.js";
 export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps } from "./service.js";
 export { createChatService } from "./service.js";
+export type { CodeRunner, ToolRun } from "./run-code.js";
 export { defaultHistoryTtlSeconds } from "./history.js";
 
 export interface ChatFunctionDeps extends ChatServiceDeps {

@@ -91,7 +91,13 @@ export function createCompletionRequestSchema(limits: Config["chat"]) {
     /** Archive extension: names the conversation whose history is kept (also `X-Session-Id`). */
     session_id: sessionIdSchema.optional(),
     /** Archive extension: per-request switches. */
-    archive: z.object({ retrieval: z.boolean().optional() }).optional(),
+    archive: z
+      .object({
+        retrieval: z.boolean().optional(),
+        /** Tools Archive offers the model and runs itself (default: CHAT_TOOLS); `[]` offers none. */
+        tools: z.array(z.enum(["run_code"])).max(8).optional(),
+      })
+      .optional(),
   });
 }
 export type CompletionRequestBody = z.output<ReturnType<typeof createCompletionRequestSchema>>;

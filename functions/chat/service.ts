@@ -11,6 +11,8 @@ import { clientClosed, engineError } from "./engine-errors.js";
 import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
+import { completionAsStream } from "./completion-stream.js";
+import { completeWithRunCode, runCodeToolName, type CodeRunner, type ToolRun } from "./run-code.js";
 import { passThroughChatStream } from "./stream.js";
 import { defaultMaxTokens } from "./token-budget.js";
 import { refuseUnsupported } from "./unsupported.js";
@@ -30,6 +32,8 @@ export interface ChatServiceDeps {
   capture?: TurnCapture;
   /** How long retrieval may hold up a reply (default 300 ms). */
   retrievalBudgetMs?: number;
+  /** The sandbox, for the run_code tool; without it the tool is never offered. */
+  codeRunner?: CodeRunner | undefined;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
 }
@@ -52,6 +56,8 @@ export interface ChatScope {
 export interface ArchiveInfo {
   session_id: string | null;
   retrieved: { source: RetrievedPassage["source"]; id: string; similarity: number; citation: Record<string, unknown> }[];
+  /** The run_code calls Archive executed for this answer: code, outcome, output. */
+  tool_runs?: ToolRun[];
 }
 
 export type CompletionResult =
@@ -235,6 +241,22 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
     const stream = body.stream === true;
+    const codeRunner = deps.codeRunner;
+    if (codeRunner && (body.archive?.tools ?? config.chat.tools).includes(runCodeToolName)) {
+      const send = async (step: ChatCompletionRequest) => {
+        const answer = await pool.request("/v1/chat/completions", { body: step, signal: scope.signal });
+        if (!answer.ok) throw await engineError(answer, "the chat completion");
+        return (await answer.json()) as ChatCompletion;
+      };
+      const { completion, runs } = await unlessClientLeft(
+        scope,
+        completeWithRunCode({ request, send, runner: codeRunner, maxSteps: config.chat.toolMaxSteps, signal: scope.signal, requestId: scope.requestId }),
+      );
+      const withRuns = { ...archive, tool_runs: runs };
+      await remember?.(completion.choices[0]?.message.content ?? "");
+      if (stream) return { kind: "stream", body: completionAsStream(completion, { leading: { archive: withRuns }, includeUsage: body.stream_options?.include_usage === true }), sessionId };
+      return { kind: "json", completion: { ...completion, archive: withRuns }, sessionId };
+    }
     const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
     if (!response.ok) throw await engineError(response, "the chat completion");
 

@@ -74,12 +74,6 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    capture: memory.capture,
-  });
-
   // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
   const sandbox = createSandboxFunction({
     config: config.sandbox,
@@ -87,6 +81,12 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     backend: config.sandbox.url
       ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
       : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
+  });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
+    codeRunner: sandbox.service,
   });
 
   const app = createApp({

@@ -48,16 +48,17 @@ function build(env: WorkerEnv): App {
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    capture: memory.capture,
-  });
   // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
   const sandbox = createSandboxFunction({
     config: config.sandbox,
     clock,
     backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
+  });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
+    codeRunner: sandbox.service,
   });
   return createApp({
     config,
