@@ -68,6 +68,8 @@ export const configVariables = {
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
   RESPONSES_STORE_DAYS: { schema: integer(1, 3650).default(30), doc: "How long a stored `/v1/responses` answer (`store`, the default) can be continued with `previous_response_id`." },
+  CHAT_TOOLS: { schema: z.enum(["", "run_code"]).default(""), doc: "Tools Archive offers the model and runs itself on every chat request (per request: `archive.tools`): `run_code` runs Python/JavaScript in the sandbox." },
+  CHAT_TOOL_MAX_STEPS: { schema: integer(1, 16).default(4), doc: "Rounds of tool calls Archive runs for one chat request before the model must answer in text." },
   SANDBOX_URL: { schema: z.url().optional(), doc: "A Node tier serving `/sandbox/execute` to forward code runs to (required on Workers, which cannot spawn processes). Unset on Node: runs locally under bubblewrap." },
   SANDBOX_API_KEY: { schema: z.string().optional(), doc: "Bearer key sent to SANDBOX_URL (one of that tier's ARCHIVE_API_KEYS)." },
   SANDBOX_CONCURRENCY: { schema: integer(1, 256).default(4), doc: "Code runs executing at once per process (each in its own slot and host uid)." },
@@ -146,7 +148,7 @@ export interface Config {
     fusion: { method: "normalized" | "rrf"; lexicalWeight: number; exactLexicalWeight: number; phraseBonus: number };
     rerank: { model: string | undefined; topN: number; timeoutMs: number };
   };
-  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; tools: readonly "run_code"[]; toolMaxSteps: number };
   embeddingsApi: { maxInputs: number; maxInputChars: number };
   responses: { storeDays: number };
   sandbox: {
@@ -333,6 +335,8 @@ export function loadConfig(source: ConfigSource): Config {
       maxMessages: raw.CHAT_MAX_MESSAGES,
       maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
       maxTokens: raw.CHAT_MAX_TOKENS,
+      tools: raw.CHAT_TOOLS ? [raw.CHAT_TOOLS] : [],
+      toolMaxSteps: raw.CHAT_TOOL_MAX_STEPS,
     },
     embeddingsApi: { maxInputs: raw.EMBEDDINGS_MAX_INPUTS, maxInputChars: raw.EMBEDDINGS_MAX_INPUT_CHARS },
     responses: { storeDays: raw.RESPONSES_STORE_DAYS },

@@ -172,6 +172,13 @@ describe.each(["python", "javascript"] as const)("sandbox escapes: %s", (languag
     expect(result.duration_ms).toBeLessThan(3000);
   });
 
+  it("keeps output of exactly the cap whole", async () => {
+    const code = language === "python" ? `import sys\nsys.stdout.write("x" * ${maxOutputBytes})` : `process.stdout.write("x".repeat(${maxOutputBytes}))`;
+    const result = await run(language, code);
+    expect(result.status).toBe("ok");
+    expect(result.stdout.length).toBe(maxOutputBytes);
+  });
+
   it("gives every run its own /tmp and working directory", async () => {
     const writer = run(language, program.writeTmp);
     await new Promise((resolve) => setTimeout(resolve, 500));

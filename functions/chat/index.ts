@@ -10,6 +10,7 @@ export type { ClientMessage, CompletionRequestBody } from "./schema.js";
 export { clientClosed, engineError } from "./engine-errors.js";
 export { scopeOf as chatScopeOf } from "./routes.js";
 export { createChatService } from "./service.js";
+export type { CodeRunner, ToolRun } from "./run-code.js";
 export { defaultHistoryTtlSeconds } from "./history.js";
 
 export interface ChatFunctionDeps extends ChatServiceDeps {

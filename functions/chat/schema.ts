@@ -95,7 +95,14 @@ export function createCompletionRequestSchema(limits: Config["chat"]) {
     session_id: sessionIdSchema.optional(),
     /** Archive extension: per-request switches (`remember: false` keeps this turn out of memory; `after`/`before` bound retrieved memories in time). */
     archive: z
-      .object({ retrieval: z.boolean().optional(), remember: z.boolean().optional(), after: isoTime.optional(), before: isoTime.optional() })
+      .object({
+        retrieval: z.boolean().optional(),
+        remember: z.boolean().optional(),
+        after: isoTime.optional(),
+        before: isoTime.optional(),
+        /** Tools Archive offers the model and runs itself (default: CHAT_TOOLS); `[]` offers none. */
+        tools: z.array(z.enum(["run_code"])).max(8).optional(),
+      })
       .optional(),
   });
 }

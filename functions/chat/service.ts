@@ -11,12 +11,15 @@ import { clientClosed, engineError } from "./engine-errors.js";
 import type { CapturedTurnRef, RetrievalRequest, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
+import { completionAsStream } from "./completion-stream.js";
+import { completeWithRunCode, runCodeToolName, type CodeRunner, type ToolRun } from "./run-code.js";
 import { passThroughChatStream } from "./stream.js";
+import { defaultMaxTokens } from "./token-budget.js";
 import { refuseUnsupported } from "./unsupported.js";
 import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
-export type ChatPool = Pick<InferencePool, "request" | "model">;
+export type ChatPool = Pick<InferencePool, "request" | "model" | "modelInfo">;
 
 export interface ChatServiceDeps {
   pool: ChatPool;
@@ -29,6 +32,8 @@ export interface ChatServiceDeps {
   capture?: TurnCapture;
   /** How long retrieval may hold up a reply (default 300 ms). */
   retrievalBudgetMs?: number;
+  /** The sandbox, for the run_code tool; without it the tool is never offered. */
+  codeRunner?: CodeRunner | undefined;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
 }
@@ -51,6 +56,8 @@ export interface ChatScope {
 export interface ArchiveInfo {
   session_id: string | null;
   retrieved: { source: RetrievedPassage["source"]; id: string; similarity: number; citation: Record<string, unknown> }[];
+  /** The run_code calls Archive executed for this answer: code, outcome, output. */
+  tool_runs?: ToolRun[];
 }
 
 export type CompletionResult =
@@ -204,22 +211,28 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
-    const [model, replayed, passages] = await unlessClientLeft(
+    // The model's context window matters only when the client leaves `max_tokens` to us.
+    const needsWindow = body.max_tokens == null && body.max_completion_tokens == null;
+    const [engineModel, replayed, passages] = await unlessClientLeft(
       scope,
       Promise.all([
-        body.model ?? pool.model(scope.signal),
+        body.model !== undefined && !needsWindow ? { id: body.model, maxModelLen: undefined } : pool.modelInfo(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
         retrieve && query ? retrieveFor(scope, sessionId, query, captured, window) : [],
       ]),
     );
 
+    const model = body.model ?? engineModel.id;
+    // The window is known only for the model the engine listed; another one gets the plain cap.
+    const maxModelLen = model === engineModel.id ? engineModel.maxModelLen : undefined;
     const { messages, session_id: _session, archive: _switches, max_tokens, max_completion_tokens, ...sampling } = body;
+    const assembled = assembleMessages(messages, replayed, referenceMessage(passages));
     const request: ChatCompletionRequest = {
       ...sampling,
       model,
-      messages: assembleMessages(messages, replayed, referenceMessage(passages)),
-      // CHAT_MAX_TOKENS is the default as well as the bound, so no reply runs to the context window by accident.
-      max_tokens: max_tokens ?? (max_completion_tokens == null ? config.chat.maxTokens : undefined),
+      messages: assembled,
+      // The default leaves the prompt room in the engine's window and never exceeds CHAT_MAX_TOKENS.
+      max_tokens: needsWindow ? defaultMaxTokens({ messages: assembled, tools: body.tools, maxModelLen, cap: config.chat.maxTokens }) : max_tokens,
       max_completion_tokens,
     };
     const archive: ArchiveInfo = {
@@ -238,6 +251,22 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
     const stream = body.stream === true;
+    const codeRunner = deps.codeRunner;
+    if (codeRunner && (body.archive?.tools ?? config.chat.tools).includes(runCodeToolName)) {
+      const send = async (step: ChatCompletionRequest) => {
+        const answer = await pool.request("/v1/chat/completions", { body: step, signal: scope.signal });
+        if (!answer.ok) throw await engineError(answer, "the chat completion");
+        return (await answer.json()) as ChatCompletion;
+      };
+      const { completion, runs } = await unlessClientLeft(
+        scope,
+        completeWithRunCode({ request, send, runner: codeRunner, maxSteps: config.chat.toolMaxSteps, signal: scope.signal, requestId: scope.requestId }),
+      );
+      const withRuns = { ...archive, tool_runs: runs };
+      await remember?.(completion.choices[0]?.message.content ?? "");
+      if (stream) return { kind: "stream", body: completionAsStream(completion, { leading: { archive: withRuns }, includeUsage: body.stream_options?.include_usage === true }), sessionId };
+      return { kind: "json", completion: { ...completion, archive: withRuns }, sessionId };
+    }
     const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
     if (!response.ok) throw await engineError(response, "the chat completion");
 

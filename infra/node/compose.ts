@@ -79,16 +79,6 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    capture: memory.capture,
-  });
-  const openai = createOpenAIFunction({
-    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
-    embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
-  });
-
   // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
   const sandbox = createSandboxFunction({
     config: config.sandbox,
@@ -96,6 +86,16 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     backend: config.sandbox.url
       ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
       : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
+  });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
+    codeRunner: sandbox.service,
+  });
+  const openai = createOpenAIFunction({
+    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
+    embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
   });
   const voiceBackends = createNodeVoice({ config, logger, clock });
   // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.

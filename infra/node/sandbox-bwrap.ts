@@ -133,10 +133,11 @@ export function createBwrapSandboxBackend(options: BwrapBackendOptions): Sandbox
 
         const collect = (which: "stdout" | "stderr") => (chunk: Buffer) => {
           const room = config.maxOutputBytes - output.bytes;
+          // Exactly the cap is still a whole answer; a byte more is not.
+          if (chunk.length > room) stop("output_limit");
           if (room <= 0) return;
           output[which].push(chunk.length > room ? chunk.subarray(0, room) : chunk);
           output.bytes += Math.min(room, chunk.length);
-          if (chunk.length >= room) stop("output_limit");
         };
         child.stdout?.on("data", collect("stdout"));
         child.stderr?.on("data", collect("stderr"));

@@ -53,20 +53,17 @@ async function detectV1(root: string): Promise<CgroupManager | undefined> {
     limitsMemory: parents.memory !== undefined,
     async create(runId, limits) {
       const dirs: Record<string, string> = {};
-      for (const [controller, parent] of Object.entries(parents)) {
-        const dir = join(parent, runId);
-        await mkdir(dir);
-        dirs[controller] = dir;
-      }
-      if (dirs.memory) {
-        await writeFile(join(dirs.memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
-        // Only where swap accounting is on; without it there is no swap to escape to either.
-        await tryWrite(join(dirs.memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
-      }
-      if (dirs.pids) await writeFile(join(dirs.pids, "pids.max"), String(limits.pids));
-      if (dirs.cpu) {
-        await tryWrite(join(dirs.cpu, "cpu.cfs_period_us"), String(cpuPeriod));
-        await tryWrite(join(dirs.cpu, "cpu.cfs_quota_us"), String(cpuPeriod));
+      try {
+        for (const [controller, parent] of Object.entries(parents)) {
+          const dir = join(parent, runId);
+          await mkdir(dir);
+          dirs[controller] = dir;
+        }
+        await limitV1(dirs, limits);
+      } catch (error) {
+        // Half a set of groups is no use and must not linger.
+        await destroyAll(Object.values(dirs), false);
+        throw error;
       }
       return {
         procsFiles: Object.values(dirs).map((dir) => join(dir, "cgroup.procs")),
@@ -82,6 +79,19 @@ async function detectV1(root: string): Promise<CgroupManager | undefined> {
       };
     },
   };
+}
+
+async function limitV1(dirs: Record<string, string>, limits: RunLimits) {
+  if (dirs.memory) {
+    await writeFile(join(dirs.memory, "memory.limit_in_bytes"), String(limits.memoryBytes));
+    // Only where swap accounting is on; without it there is no swap to escape to either.
+    await tryWrite(join(dirs.memory, "memory.memsw.limit_in_bytes"), String(limits.memoryBytes));
+  }
+  if (dirs.pids) await writeFile(join(dirs.pids, "pids.max"), String(limits.pids));
+  if (dirs.cpu) {
+    await tryWrite(join(dirs.cpu, "cpu.cfs_period_us"), String(cpuPeriod));
+    await tryWrite(join(dirs.cpu, "cpu.cfs_quota_us"), String(cpuPeriod));
+  }
 }
 
 async function detectV2(root: string): Promise<CgroupManager | undefined> {
@@ -100,12 +110,17 @@ async function detectV2(root: string): Promise<CgroupManager | undefined> {
     async create(runId, limits) {
       const dir = join(parent, runId);
       await mkdir(dir);
-      if (enabled.includes("memory")) {
-        await writeFile(join(dir, "memory.max"), String(limits.memoryBytes));
-        await tryWrite(join(dir, "memory.swap.max"), "0");
+      try {
+        if (enabled.includes("memory")) {
+          await writeFile(join(dir, "memory.max"), String(limits.memoryBytes));
+          await tryWrite(join(dir, "memory.swap.max"), "0");
+        }
+        if (enabled.includes("pids")) await writeFile(join(dir, "pids.max"), String(limits.pids));
+        if (enabled.includes("cpu")) await tryWrite(join(dir, "cpu.max"), `${cpuPeriod} ${cpuPeriod}`);
+      } catch (error) {
+        await destroyAll([dir], true);
+        throw error;
       }
-      if (enabled.includes("pids")) await writeFile(join(dir, "pids.max"), String(limits.pids));
-      if (enabled.includes("cpu")) await tryWrite(join(dir, "cpu.max"), `${cpuPeriod} ${cpuPeriod}`);
       return {
         procsFiles: [join(dir, "cgroup.procs")],
         async memoryExceeded() {

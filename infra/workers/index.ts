@@ -50,8 +50,18 @@ function build(env: WorkerEnv): App {
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
-  const chatDeps = { pool, keys, clock, ids, config, logger, retrievers: [memory.retriever, library.retriever], capture: memory.capture };
-  const chat = createChatFunction(chatDeps);
+  // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
+  const sandbox = createSandboxFunction({
+    config: config.sandbox,
+    clock,
+    backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
+  });
+  const chat = createChatFunction({
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
+    codeRunner: sandbox.service,
+  });
   // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
   const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
     endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
@@ -71,12 +81,6 @@ function build(env: WorkerEnv): App {
   const openai = createOpenAIFunction({
     chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
     embeddings: { embedder, model: config.embeddings.model ?? "" },
-  });
-  // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
-  const sandbox = createSandboxFunction({
-    config: config.sandbox,
-    clock,
-    backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
   });
   return createApp({
     config,
