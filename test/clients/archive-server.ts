@@ -33,6 +33,10 @@ export async function startArchiveServer(): Promise<ArchiveServer> {
     ARCHIVE_DATA_DIR: dataDir,
     REDIS_PREFIX: `clients-${crypto.randomUUID().slice(0, 8)}`,
     INFERENCE_ENDPOINTS: engine.url,
+    // The engine's embeddings: retrieval runs as for a user, without loading the local model in
+    // every test process (the suite checks the wire contract; retrieval quality is tested elsewhere).
+    EMBEDDINGS: "pool",
+    EMBEDDINGS_MODEL: model,
   });
   const system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger });
   const http = await serveHttp(system.app.fetch, "127.0.0.1", 0);
