@@ -9,6 +9,7 @@ import { AppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
 import { authenticate } from "./auth.js";
 import type { AppContext, AppEnv } from "./context.js";
+import { createCors } from "./cors.js";
 import type { CoreDeps, RedisLease } from "./deps.js";
 import type { ArchiveFunction } from "./function.js";
 import { createHealthRoutes } from "./health/routes.js";
@@ -50,6 +51,8 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     }
   });
 
+  // Before auth: a browser's preflight carries no key (see cors.ts).
+  if (deps.config.corsOrigins) app.use(createCors(deps.config.corsOrigins));
   app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey));
 
   // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.

@@ -1,3 +1,4 @@
+import type { ModelInfo } from "./model-discovery.js";
 import type { Clock } from "../shared/clock.js";
 import type { Config, InferenceEndpointConfig } from "../shared/config.js";
 import type { Logger } from "../shared/logger.js";
@@ -30,6 +31,8 @@ export interface InferencePool {
   request(path: string, init?: PoolRequestInit): Promise<Response>;
   /** Model to use: the configured one, else the first id of an endpoint's `GET /v1/models` (cached). */
   model(signal?: AbortSignal): Promise<string>;
+  /** The model and its context window (`max_model_len` of `GET /v1/models`, same cached answer). */
+  modelInfo(signal?: AbortSignal): Promise<ModelInfo>;
   /** Probe every endpoint's `GET /health` now; returns the snapshot afterwards. */
   check(timeoutMs: number): Promise<PoolSnapshot>;
   snapshot(): PoolSnapshot;

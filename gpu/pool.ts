@@ -236,7 +236,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     await Promise.all(Array.from(registry.endpoints(), (endpoint) => probe(endpoint, timeoutMs)));
   };
 
-  const model = createModelResolver({ configured: config.model, request, logger });
+  const models = createModelResolver({ configured: config.model, request, logger });
 
   const snapshot = () =>
     snapshotPool({
@@ -251,7 +251,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   return {
     request,
 
-    model,
+    model: models.model,
+
+    modelInfo: models.info,
 
     async check(timeoutMs) {
       await probeAll(timeoutMs);

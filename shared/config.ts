@@ -19,6 +19,7 @@ export const configVariables = {
   LOG_LEVEL: { schema: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"), doc: "Minimum level of the JSON log lines." },
   ARCHIVE_API_KEYS: { schema: z.string().optional(), doc: "`key1:alice,key2:bob` turns on bearer-token auth; each key maps to a tenant. Unset: auth off, tenant `default`, loopback only." },
   ARCHIVE_METRICS_KEY: { schema: z.string().min(8).optional(), doc: "If set, `/metrics` and `/metrics/prometheus` require `Authorization: Bearer <this>`." },
+  ARCHIVE_CORS_ORIGINS: { schema: z.string().optional(), doc: "Browser origins allowed to call the API (CORS), comma-separated (`https://app.example.com,http://localhost:5173`), or `*` (only with ARCHIVE_API_KEYS). Unset: no cross-origin access." },
   MAX_BODY_BYTES: { schema: integer(1024, 1 << 30).default(1 << 20), doc: "Largest JSON request body (bytes); larger gets 413." },
   INFERENCE_ENDPOINTS: { schema: z.string().optional(), doc: "Comma-separated vLLM base URLs; `url#N` sets that endpoint's concurrency limit." },
   INFERENCE_API_KEY: { schema: z.string().optional(), doc: "Bearer token sent to the inference endpoints (vLLM `--api-key`)." },
@@ -76,6 +77,8 @@ export interface Config {
   dataDir: string;
   logLevel: Raw["LOG_LEVEL"];
   auth: { apiKeys: ReadonlyMap<string, string> | null; metricsKey: string | undefined };
+  /** Origins a browser may call from: `*`, a list, or null (no CORS). */
+  corsOrigins: "*" | ReadonlySet<string> | null;
   maxBodyBytes: number;
   inference: {
     endpoints: InferenceEndpointConfig[];
@@ -138,6 +141,29 @@ function parseApiKeys(value: string | undefined, problems: string[]): Map<string
   return keys;
 }
 
+function parseCorsOrigins(value: string | undefined, authOn: boolean, problems: string[]): "*" | ReadonlySet<string> | null {
+  if (value === undefined) return null;
+  const entries = value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (entries.includes("*")) {
+    // Without keys any web page the user visits could drive their local Archive.
+    if (!authOn) problems.push("ARCHIVE_CORS_ORIGINS: `*` requires ARCHIVE_API_KEYS (auth on); list the origins instead");
+    if (entries.length > 1) problems.push("ARCHIVE_CORS_ORIGINS: `*` stands alone");
+    return "*";
+  }
+  const origins = new Set<string>();
+  for (const entry of entries) {
+    // An origin is scheme://host[:port] — exactly what a browser sends in `Origin`, no path or slash.
+    const parsed = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== entry) {
+      problems.push(`ARCHIVE_CORS_ORIGINS: "${entry}" is not an origin like https://app.example.com (scheme, host, optional port; no path)`);
+    } else {
+      origins.add(entry);
+    }
+  }
+  if (origins.size === 0 && entries.length === 0) problems.push("ARCHIVE_CORS_ORIGINS: set but lists no origin");
+  return origins;
+}
+
 function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[]) {
   const endpoints: InferenceEndpointConfig[] = [];
   for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
@@ -165,6 +191,7 @@ export function loadConfig(source: ConfigSource): Config {
     : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
   // The hand-parsed variables are checked even when others are bad, so every problem is reported at once.
   const apiKeys = parseApiKeys(cleaned.ARCHIVE_API_KEYS, problems);
+  const corsOrigins = parseCorsOrigins(cleaned.ARCHIVE_CORS_ORIGINS, cleaned.ARCHIVE_API_KEYS !== undefined, problems);
   const concurrency = result.success ? result.data.INFERENCE_CONCURRENCY : 16;
   const endpoints = parseEndpoints(cleaned.INFERENCE_ENDPOINTS, concurrency, problems);
   if (Boolean(cleaned.INFERENCE_MODAL_APP) !== Boolean(cleaned.INFERENCE_MODAL_FUNCTION)) {
@@ -184,6 +211,7 @@ export function loadConfig(source: ConfigSource): Config {
     dataDir: raw.ARCHIVE_DATA_DIR,
     logLevel: raw.LOG_LEVEL,
     auth: { apiKeys, metricsKey: raw.ARCHIVE_METRICS_KEY },
+    corsOrigins,
     maxBodyBytes: raw.MAX_BODY_BYTES,
     inference: {
       endpoints,

@@ -90,6 +90,10 @@ describe.each(engines)("abort torture against `npm start` with $name", ({ tokenD
       ARCHIVE_DATA_DIR: dataDir,
       INFERENCE_ENDPOINTS: `${engine.url}#${concurrency}`,
       INFERENCE_QUEUE_SIZE: "1000",
+      // Retrieval and memory scoring embed through the engine: the same work per request, without
+      // loading the local model into the process (the torture is about aborts, not embeddings).
+      EMBEDDINGS: "pool",
+      EMBEDDINGS_MODEL: "archive-emulated-1",
     });
   }, 60_000);
 

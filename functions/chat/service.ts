@@ -12,11 +12,12 @@ import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
 import { passThroughChatStream } from "./stream.js";
+import { defaultMaxTokens } from "./token-budget.js";
 import { refuseUnsupported } from "./unsupported.js";
 import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
-export type ChatPool = Pick<InferencePool, "request" | "model">;
+export type ChatPool = Pick<InferencePool, "request" | "model" | "modelInfo">;
 
 export interface ChatServiceDeps {
   pool: ChatPool;
@@ -194,22 +195,28 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
-    const [model, replayed, passages] = await unlessClientLeft(
+    // The model's context window matters only when the client leaves `max_tokens` to us.
+    const needsWindow = body.max_tokens == null && body.max_completion_tokens == null;
+    const [engineModel, replayed, passages] = await unlessClientLeft(
       scope,
       Promise.all([
-        body.model ?? pool.model(scope.signal),
+        body.model !== undefined && !needsWindow ? { id: body.model, maxModelLen: undefined } : pool.modelInfo(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
         retrieve && query ? retrieveFor(scope, sessionId, query, captured) : [],
       ]),
     );
 
+    const model = body.model ?? engineModel.id;
+    // The window is known only for the model the engine listed; another one gets the plain cap.
+    const maxModelLen = model === engineModel.id ? engineModel.maxModelLen : undefined;
     const { messages, session_id: _session, archive: _switches, max_tokens, max_completion_tokens, ...sampling } = body;
+    const assembled = assembleMessages(messages, replayed, referenceMessage(passages));
     const request: ChatCompletionRequest = {
       ...sampling,
       model,
-      messages: assembleMessages(messages, replayed, referenceMessage(passages)),
-      // CHAT_MAX_TOKENS is the default as well as the bound, so no reply runs to the context window by accident.
-      max_tokens: max_tokens ?? (max_completion_tokens == null ? config.chat.maxTokens : undefined),
+      messages: assembled,
+      // The default leaves the prompt room in the engine's window and never exceeds CHAT_MAX_TOKENS.
+      max_tokens: needsWindow ? defaultMaxTokens({ messages: assembled, tools: body.tools, maxModelLen, cap: config.chat.maxTokens }) : max_tokens,
       max_completion_tokens,
     };
     const archive: ArchiveInfo = {
