@@ -1,11 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { inject } from "vitest";
-import { composeNode } from "../../infra/node/compose.js";
+import type { EmulatedEngineOptions } from "../../emulator/engine/index.js";
+import { composeNode, type NodeComposition } from "../../infra/node/compose.js";
 import { serveHttp } from "../../infra/node/serve.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig, type ConfigSource } from "../../shared/config.js";
 import { silentLogger } from "../../shared/logger.js";
+import { queueNames } from "../../shared/queues.js";
+import { createRedisKeys } from "../../shared/redis-keys.js";
 import { startEngineServer } from "../engine-server.js";
 
 /** The key the client suite uses, and the model the emulated engine serves. */
@@ -16,6 +21,9 @@ export interface ArchiveServer {
   /** What a user puts in the client's `baseURL`. */
   baseURL: string;
   engine: Awaited<ReturnType<typeof startEngineServer>>;
+  system: NodeComposition;
+  /** The user turns handed to memory capture so far (no workers run here: they stay queued). */
+  capturedTurns(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -25,8 +33,8 @@ export interface ArchiveServer {
  * front of the emulated engine on its own port. Over HTTP so each client's own fetch, headers,
  * retries and SSE parser are in play.
  */
-export async function startArchiveServer(): Promise<ArchiveServer> {
-  const engine = await startEngineServer({}, undefined, { record: true });
+export async function startArchiveServer(options: { env?: ConfigSource; engine?: EmulatedEngineOptions } = {}): Promise<ArchiveServer> {
+  const engine = await startEngineServer(options.engine, undefined, { record: true });
   const dataDir = await mkdtemp(join(tmpdir(), "archive-clients-"));
   const config = loadConfig({
     ARCHIVE_API_KEYS: `${apiKey}:clients`,
@@ -37,13 +45,23 @@ export async function startArchiveServer(): Promise<ArchiveServer> {
     // every test process (the suite checks the wire contract; retrieval quality is tested elsewhere).
     EMBEDDINGS: "pool",
     EMBEDDINGS_MODEL: model,
+    ...options.env,
   });
   const system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger });
   const http = await serveHttp(system.app.fetch, "127.0.0.1", 0);
+  const redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
+  const captures = new Queue(queueNames.memoryCapture, { connection: redis, prefix: createRedisKeys(config.redisPrefix).queuePrefix });
   return {
     baseURL: `${http.url}/v1`,
     engine,
+    system,
+    async capturedTurns() {
+      const jobs = await captures.getJobs(["waiting", "delayed", "active", "completed", "failed"]);
+      return jobs.map((job) => (job.data as { message: string }).message);
+    },
     async close() {
+      await captures.close();
+      await redis.quit();
       await http.close();
       await system.close();
       await engine.close();
