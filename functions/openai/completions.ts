@@ -6,7 +6,7 @@ import { AppError } from "../../shared/errors.js";
 import type { Config } from "../../shared/config.js";
 import { clientClosed, engineError } from "../chat/index.js";
 import type { AppEnv } from "../context.js";
-import { readJson } from "../http.js";
+import { eventStreamHeaders, readJson } from "../http.js";
 import { outOfBounds } from "./errors.js";
 
 /** Prompts in one request (OpenAI allows batches; each is a full generation on the engine). */
@@ -67,9 +67,7 @@ export function createCompletionRoutes(options: CompletionRoutesOptions): Hono<A
     // The engine's bytes, unchanged: its JSON, or its event stream (the pool cancels the engine if the client leaves).
     return new Response(response.body, {
       status: 200,
-      headers: stream
-        ? { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" }
-        : { "Content-Type": "application/json" },
+      headers: stream ? eventStreamHeaders : { "Content-Type": "application/json" },
     });
   });
 
