@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { tapBody } from "../../gpu/body-tap.js";
 import type { CompletionRequest } from "../../gpu/openai-types.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { AppError } from "../../shared/errors.js";
@@ -65,7 +66,11 @@ export function createCompletionRoutes(options: CompletionRoutesOptions): Hono<A
     }
     if (!response.ok) throw await engineError(response, "the completion");
     // The engine's bytes, unchanged: its JSON, or its event stream (the pool cancels the engine if the client leaves).
-    return new Response(response.body, {
+    const logger = c.get("logger");
+    const reply = stream && response.body
+      ? tapBody(response.body, { cancel: () => logger.info("client_closed_request", { status: 499, during: "stream" }) })
+      : response.body;
+    return new Response(reply, {
       status: 200,
       headers: stream ? eventStreamHeaders : { "Content-Type": "application/json" },
     });
