@@ -36,3 +36,10 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
 export function readQuery<Schema extends z.ZodType>(c: AppContext, schema: Schema): z.output<Schema> {
   return parseWith(schema, c.req.query());
 }
+
+/** Headers of an SSE reply. Reverse proxies (nginx) buffer responses by default, which would hold every token back. */
+export const eventStreamHeaders = {
+  "Content-Type": "text/event-stream; charset=utf-8",
+  "Cache-Control": "no-cache",
+  "X-Accel-Buffering": "no",
+} as const;

@@ -95,6 +95,8 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     const requestId = c.get("requestId") ?? "unknown";
     const logger = c.get("logger") ?? deps.logger;
     if (appError.status >= 500) logger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });
+    // A client that left is no failure of ours, but worth a line: 499, as nginx logs it.
+    else if (appError.status === 499) logger.info("client_closed_request", { status: 499, path: c.req.path });
     const headers = { ...appError.headers, "X-Request-Id": requestId };
     // OpenAI clients parse OpenAI's error body; everything else speaks RFC 9457.
     if (c.req.path.startsWith("/v1/")) return c.json(toOpenAIError(appError), appError.status as 400, headers);

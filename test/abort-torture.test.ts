@@ -90,6 +90,10 @@ describe.each(engines)("abort torture against `npm start` with $name", ({ tokenD
       ARCHIVE_DATA_DIR: dataDir,
       INFERENCE_ENDPOINTS: `${engine.url}#${concurrency}`,
       INFERENCE_QUEUE_SIZE: "1000",
+      // Retrieval and memory scoring embed through the engine: the same work per request, without
+      // loading the local model into the process (the torture is about aborts, not embeddings).
+      EMBEDDINGS: "pool",
+      EMBEDDINGS_MODEL: "archive-emulated-1",
     });
   }, 60_000);
 
@@ -139,6 +143,13 @@ describe.each(engines)("abort torture against `npm start` with $name", ({ tokenD
     const metrics = (await (await fetch(`${emulator.baseUrl}/metrics`)).json()) as Metrics;
     expect(metrics.requests.by_status["5xx"] ?? 0).toBe(0);
     expect(emulator.output()).not.toMatch(/archive_crashed|request_failed|ERR_INVALID_STATE|uncaught/i);
+    // Each disconnect Archive noticed is one 499 line: at least one per cancelled engine request (a
+    // socket destroyed before its request was sent never reaches Archive; a reply that ended before
+    // its client left needs none).
+    const closed = emulator.output().split("\n").filter((line) => line.includes('"event":"client_closed_request"'));
+    expect(closed.length).toBeGreaterThanOrEqual(chat.aborted);
+    expect(closed.length).toBeLessThanOrEqual(total);
+    expect(closed.every((line) => line.includes('"status":499'))).toBe(true);
     // A client that left before the reply started is counted as 499 (client closed request).
     if (cancelsAll) expect(metrics.requests.by_status["4xx"] ?? 0).toBeGreaterThan(0);
   }, 120_000);

@@ -1,9 +1,11 @@
 /**
  * The emulated inference engine: a stand-in for a vLLM server when no GPU
  * exists. It speaks vLLM's OpenAI-compatible wire format (chat, legacy
- * completions with prompt logprobs, embeddings, models, health) with
- * deterministic content, so the pool, chat and memory scoring can be
- * exercised end to end. Web-standard APIs only: it runs in Node and workerd.
+ * completions with prompt logprobs, embeddings, models with max_model_len,
+ * health) with deterministic content, so the pool, chat and memory scoring can
+ * be exercised end to end. Like vLLM it calls tools (assistant-output.ts),
+ * answers response_format / guided_json with JSON that matches the schema
+ * (schema-instance.ts) and honours n. Web-standard APIs only: it runs in Node and workerd.
  */
 import { Hono } from "hono";
 import { createChatRoutes } from "./chat-routes.js";

@@ -276,6 +276,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         fallback: { id: `chatcmpl-${scope.requestId}`, created: Math.floor(clock.now() / 1000), model },
         // A stream cut off before [DONE] is not saved: half an answer would be replayed as a whole one.
         onComplete: remember && ((reply) => remember(reply.content)),
+        onCancel: () => scope.logger.info("client_closed_request", { status: 499, during: "stream" }),
       });
       return { kind: "stream", body: passThrough, sessionId };
     }

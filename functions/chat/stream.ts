@@ -30,6 +30,8 @@ export interface PassThroughOptions {
    * engine's bytes then pass without being decoded once the leading frame is out.
    */
   onComplete?: ((reply: StreamedReply) => Promise<void>) | undefined;
+  /** The client went away mid-stream (the engine request is cancelled by the pool). Must not throw. */
+  onCancel?: (() => void) | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -105,6 +107,7 @@ export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, opti
       release(emit);
       if (onComplete && sawDone && !failed) await onComplete({ content: parts.join(""), usage });
     },
-    // No cancel hook: cancelling reaches the pool's attempt, which closes the engine's connection.
+    // Cancelling reaches the pool's attempt, which closes the engine's connection; this only reports it.
+    cancel: options.onCancel,
   });
 }

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { tapBody } from "../../gpu/body-tap.js";
 import type { CompletionRequest } from "../../gpu/openai-types.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { AppError } from "../../shared/errors.js";
 import type { Config } from "../../shared/config.js";
 import { clientClosed, engineError } from "../chat/index.js";
 import type { AppEnv } from "../context.js";
-import { readJson } from "../http.js";
+import { eventStreamHeaders, readJson } from "../http.js";
 import { outOfBounds } from "./errors.js";
 
 /** Prompts in one request (OpenAI allows batches; each is a full generation on the engine). */
@@ -65,11 +66,13 @@ export function createCompletionRoutes(options: CompletionRoutesOptions): Hono<A
     }
     if (!response.ok) throw await engineError(response, "the completion");
     // The engine's bytes, unchanged: its JSON, or its event stream (the pool cancels the engine if the client leaves).
-    return new Response(response.body, {
+    const logger = c.get("logger");
+    const reply = stream && response.body
+      ? tapBody(response.body, { cancel: () => logger.info("client_closed_request", { status: 499, during: "stream" }) })
+      : response.body;
+    return new Response(reply, {
       status: 200,
-      headers: stream
-        ? { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" }
-        : { "Content-Type": "application/json" },
+      headers: stream ? eventStreamHeaders : { "Content-Type": "application/json" },
     });
   });
 

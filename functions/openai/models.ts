@@ -19,10 +19,11 @@ export function createModelRoutes(options: ModelRoutesOptions): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/v1/models/:id{.+}", async (c) => {
     const id = c.req.param("id");
+    // The local embedding model is answered without asking the engine (it may be down).
+    if (id === options.embeddingModel.id) return c.json(options.embeddingModel);
     const list = await options.chat.models(c.req.raw.signal);
-    const models = [...list.data, ...(list.data.some((model) => model.id === options.embeddingModel.id) ? [] : [options.embeddingModel])];
-    const model = models.find((candidate) => candidate.id === id);
-    if (!model) throw modelNotFound(id, models.map((candidate) => candidate.id));
+    const model = list.data.find((candidate) => candidate.id === id);
+    if (!model) throw modelNotFound(id, [...list.data.map((candidate) => candidate.id), options.embeddingModel.id]);
     return c.json(model);
   });
   return routes;

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { Config } from "../../../shared/config.js";
 import type { AppEnv } from "../../context.js";
-import { readJson } from "../../http.js";
+import { eventStreamHeaders, readJson } from "../../http.js";
 import { chatScopeOf } from "../../chat/index.js";
 import { createResponseRequestSchema } from "./schema.js";
 import type { ResponsesService } from "./service.js";
@@ -16,10 +16,7 @@ export function createResponseRoutes(options: { service: ResponsesService; limit
     const body = await readJson(c, schema);
     const result = await service.create(body, chatScopeOf(c, body.user ?? undefined));
     if (result.kind === "json") return c.json(result.response);
-    return new Response(result.body, {
-      status: 200,
-      headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" },
-    });
+    return new Response(result.body, { status: 200, headers: eventStreamHeaders });
   });
 
   routes.get("/v1/responses/:id", async (c) => c.json(await service.retrieve(c.req.param("id"), chatScopeOf(c, undefined))));

@@ -53,6 +53,7 @@ export function responsesEventStream(upstream: ReadableStream<Uint8Array>, optio
   let sawDone = false;
   let engineFailure: string | undefined;
   let finished = false;
+  let cancelled = false;
   const queue: Uint8Array[] = [];
 
   const emit = (type: string, fields: Record<string, unknown>) => {
@@ -170,6 +171,8 @@ export function responsesEventStream(upstream: ReadableStream<Uint8Array>, optio
       // Until something can be sent: a pull that enqueues nothing is not called again.
       while (queue.length === 0 && !finished) {
         const { done, value } = await reader.read();
+        // A client that left while the read was pending: nothing more is sent, or stored.
+        if (cancelled) return;
         if (done) {
           finished = true;
           await complete();
@@ -177,11 +180,13 @@ export function responsesEventStream(upstream: ReadableStream<Uint8Array>, optio
           onEvents(decoder.push(value));
         }
       }
+      if (cancelled) return;
       for (const bytes of queue.splice(0)) controller.enqueue(bytes);
       if (finished) controller.close();
     },
     async cancel(reason) {
       finished = true;
+      cancelled = true;
       await reader.cancel(reason);
     },
   });
