@@ -26,14 +26,14 @@ describe("memory capture", () => {
   afterAll(() => harness.close());
 
   it("hands every user turn to capture without delaying the reply", async () => {
-    const started = performance.now();
     const response = await harness.app.request(
       "/v1/chat/completions",
       post({ messages: [{ role: "user", content: "My sister lives in Porto" }], session_id: "family" }, harnessKeys.alice, { "x-request-id": "req-capture-1" }),
     );
     expect(response.status).toBe(200);
     await response.json();
-    expect(performance.now() - started).toBeLessThan(500);
+    // Order, not wall-clock time (a loaded machine makes any bound flaky): capture takes a second,
+    // so a reply that had waited for it would find the turn already captured.
     expect(captured).toHaveLength(0);
 
     await eventually(() => captured.length === 1, 3000);

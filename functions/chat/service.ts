@@ -211,12 +211,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
-    // The model's context window matters only when the client leaves `max_tokens` to us.
+    // The model's context window matters only when the client leaves `max_tokens` to us; a client
+    // that names its model never waits on (or fails with) model discovery for it.
     const needsWindow = body.max_tokens == null && body.max_completion_tokens == null;
+    const named = { id: body.model ?? "", maxModelLen: undefined };
     const [engineModel, replayed, passages] = await unlessClientLeft(
       scope,
       Promise.all([
-        body.model !== undefined && !needsWindow ? { id: body.model, maxModelLen: undefined } : pool.modelInfo(scope.signal),
+        body.model === undefined ? pool.modelInfo(scope.signal) : needsWindow ? pool.modelInfo(scope.signal).catch(() => named) : named,
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
         retrieve && query ? retrieveFor(scope, sessionId, query, captured, window) : [],
       ]),
