@@ -46,6 +46,13 @@ export interface RankedMemory {
  */
 const questionPenalty = 0.075;
 
+/**
+ * Ranked as if 50 were asked for (hybridRank's depth is then 200 candidates per retriever): the
+ * vector scores are min-max normalized over the candidates, and a deep list gives that a stable
+ * floor (LoCoMo dev: recall@10 .784 at depth 50, .805 at 200, .795 at 400).
+ */
+const rankingDepth = 50;
+
 export function rankMemories(view: VectorIndexView, follower: MemoryFollower, query: MemoryQuery, settings: RankingSettings): RankedMemory[] {
   const accept = (id: string) => {
     const meta = follower.meta(id);
@@ -90,7 +97,7 @@ export function rankMemories(view: VectorIndexView, follower: MemoryFollower, qu
   const hits = hybridRank({ lexical, vectors }, {
     text: query.text,
     vector: query.vector,
-    topK: query.topK,
+    topK: Math.max(query.topK, rankingDepth),
     filter: accept,
     fusion: { method: "normalized", lexicalWeight: settings.lexicalWeight },
   });

@@ -74,6 +74,8 @@ export interface MemoryStats {
   hot: number;
   archived: number;
   total: number;
+  /** MEMORY_CAPTURE: `all`, or only `surprising` turns (surprise ≥ threshold). */
+  capture: "all" | "surprising";
   threshold: number;
   weights: { perplexity: number; novelty: number };
   embedder: string;
@@ -246,6 +248,7 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         hot: counts.hot,
         archived: counts.archived,
         total: counts.hot + counts.archived,
+        capture: weights.capture,
         threshold: weights.threshold,
         weights: { perplexity: weights.weightPerplexity, novelty: weights.weightNovelty },
         embedder: view.recorded?.embedder ?? deps.embedder.id,
