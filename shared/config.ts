@@ -53,6 +53,13 @@ export const configVariables = {
   LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
+  LIBRARY_FUSION: { schema: z.enum(["normalized", "rrf"]).default("normalized"), doc: "How library search fuses BM25 and vectors: `normalized` (weighted, per-query normalized scores) or `rrf` (weighted reciprocal rank)." },
+  LIBRARY_LEXICAL_WEIGHT: { schema: fraction.default(0.7), doc: "Share of BM25 in library search's fusion (vectors get the rest); chosen on the library eval's dev set." },
+  LIBRARY_EXACT_LEXICAL_WEIGHT: { schema: fraction.default(0.95), doc: "BM25's share for a quoted phrase or an identifier-looking query." },
+  LIBRARY_PHRASE_BONUS: { schema: fraction.default(0.3), doc: "Fused-score bonus for a chunk holding a 3+ term query word for word." },
+  RERANK_MODEL: { schema: z.string().optional(), doc: "Cross-encoder served by the pool's `/v1/rerank` (e.g. `BAAI/bge-reranker-v2-m3`); set to rerank library search's fused top RERANK_TOP_N." },
+  RERANK_TOP_N: { schema: integer(2, 100).default(20), doc: "Fused library hits sent to the reranker." },
+  RERANK_TIMEOUT_MS: { schema: integer(10, 60000).default(1500), doc: "Time budget of one rerank call; past it (or on any failure) the fused order is kept." },
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
@@ -103,7 +110,15 @@ export interface Config {
     retrievalMinSimilarity: number;
   };
   archive: { days: number; keepRecent: number; hour: number };
-  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
+  library: {
+    dropDir: string | undefined;
+    dropTenant: string;
+    maxUploadBytes: number;
+    retrievalTopK: number;
+    retrievalMinSimilarity: number;
+    fusion: { method: "normalized" | "rrf"; lexicalWeight: number; exactLexicalWeight: number; phraseBonus: number };
+    rerank: { model: string | undefined; topN: number; timeoutMs: number };
+  };
   chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
 }
 
@@ -221,6 +236,13 @@ export function loadConfig(source: ConfigSource): Config {
       maxUploadBytes: raw.LIBRARY_MAX_UPLOAD_BYTES,
       retrievalTopK: raw.LIBRARY_RETRIEVAL_TOP_K,
       retrievalMinSimilarity: raw.LIBRARY_RETRIEVAL_MIN_SIMILARITY,
+      fusion: {
+        method: raw.LIBRARY_FUSION,
+        lexicalWeight: raw.LIBRARY_LEXICAL_WEIGHT,
+        exactLexicalWeight: raw.LIBRARY_EXACT_LEXICAL_WEIGHT,
+        phraseBonus: raw.LIBRARY_PHRASE_BONUS,
+      },
+      rerank: { model: raw.RERANK_MODEL, topN: raw.RERANK_TOP_N, timeoutMs: raw.RERANK_TIMEOUT_MS },
     },
     chat: {
       historyMessages: raw.CHAT_HISTORY_MESSAGES,

@@ -53,6 +53,8 @@ export interface SearchResponse {
   chunks: SearchChunk[];
   total: number;
   query: string;
+  /** Whether RERANK_MODEL's cross-encoder ordered the chunks (false: fused order, e.g. it failed). */
+  reranked: boolean;
 }
 
 export type JobState = "queued" | "active" | "completed" | "failed";

@@ -8,6 +8,7 @@ import type { VectorIndexView } from "../../shared/vector-index/index.js";
 import { decodeChunk, documentIdOf, type StoredChunk } from "./chunk-data.js";
 import type { LibraryFileType } from "./extract.js";
 import type { LibraryFollower } from "./follower.js";
+import { navigationPrior } from "./navigation.js";
 
 export interface HybridQuery {
   text: string;
@@ -53,8 +54,16 @@ export function hybridSearch(view: VectorIndexView, follower: LibraryFollower, q
   };
 
   const hits: HybridHit[] = [];
-  for (const fused of hybridRank({ lexical: follower.bm25, vectors }, { ...query, filter: accept })) {
-    const chunk = decodeChunk(data.has(fused.id) ? data.get(fused.id) : view.get(fused.id)?.data);
+  const chunkOf = (id: string) => {
+    if (!data.has(id)) data.set(id, view.get(id)?.data);
+    return decodeChunk(data.get(id));
+  };
+  const ranked = hybridRank(
+    { lexical: follower.bm25, vectors, textOf: (id) => chunkOf(id)?.text },
+    { ...query, filter: accept, prior: (id) => (follower.isNavigational(id) ? navigationPrior : 1) },
+  );
+  for (const fused of ranked) {
+    const chunk = chunkOf(fused.id);
     if (!chunk) continue;
     hits.push({
       id: fused.id,

@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
 import { queueNames } from "../../shared/queues.js";
+import type { FusionSettings } from "../../shared/retrieval/index.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
 import { safeFilename, type LibraryFileType } from "./extract.js";
@@ -14,6 +15,7 @@ import { createJobStatusReader } from "./job-status.js";
 import { decodeRecord, toApiDocument, type LibraryDocument } from "./records.js";
 import type { JobStatus, SearchChunk, SearchResponse } from "./schema.js";
 import { hybridSearch, type HybridHit } from "./search.js";
+import { rerankHits } from "./rerank.js";
 import { precheckDocument } from "./upload.js";
 
 export type SubmitResult =
@@ -27,11 +29,15 @@ export interface SearchOptions {
   documentId?: string | undefined;
   /** Abandons the query embedding (a client gone, chat's retrieval budget spent). */
   signal?: AbortSignal | undefined;
+  /** Overrides the configured fusion (the eval's experiments). */
+  fusion?: Partial<FusionSettings> | undefined;
 }
 
 /** A hit with its document's current file name. */
 export interface CitedHit extends HybridHit {
   filename: string;
+  /** Ordered (and scored) by the reranker rather than by fusion. */
+  reranked: boolean;
 }
 
 export interface LibraryStats {
@@ -93,6 +99,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       topK: options.topK,
       fileType: options.fileType,
       documentId: options.documentId,
+      fusion: { ...deps.config.library.fusion, ...options.fusion },
     });
     // A chunk is shown only while its document record exists: that hides chunks a crash orphaned,
     // and it is where the (renamable) file name comes from.
@@ -107,14 +114,17 @@ export function createLibraryService(context: LibraryContext): LibraryService {
         if (typeof name === "string") names.set(documentIds[position]!, name);
       });
     }
+    const { rerank } = deps.config.library;
+    const wanted = deps.reranker ? Math.max(options.topK, rerank.topN) : options.topK;
     const cited: CitedHit[] = [];
     for (const hit of hits) {
       const filename = names.get(hit.chunk.document_id);
       if (filename === undefined) continue;
-      cited.push({ ...hit, filename });
-      if (cited.length === options.topK) break;
+      cited.push({ ...hit, filename, reranked: false });
+      if (cited.length === wanted) break;
     }
-    return cited;
+    const outcome = await rerankHits(deps.reranker, options.query, cited, { topN: rerank.topN, logger: deps.logger, signal: options.signal });
+    return outcome.hits.slice(0, options.topK).map((hit) => ({ ...hit, reranked: outcome.reranked }));
   }
 
   return {
@@ -146,7 +156,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
 
     async search(redis, tenant, options) {
       const hits = await searchHits(redis, tenant, options);
-      return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query };
+      return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query, reranked: hits.some((hit) => hit.reranked) };
     },
 
     async listDocuments(redis, tenant, page) {

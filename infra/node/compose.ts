@@ -9,6 +9,7 @@ import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
+import { createConfiguredReranker } from "../../shared/retrieval/index.js";
 import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
@@ -71,7 +72,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     redis: shared.provider,
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
-  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
+  const library = createLibraryFunction({
+    config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider,
+    reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
+  });
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],

@@ -8,6 +8,8 @@
  */
 import { createBm25Index, type Bm25Index, type Bm25Options } from "./bm25.js";
 import { fuseRankings, fuseScores, type FusedHit } from "./fusion.js";
+import { queryLean } from "./query-kind.js";
+import { lexicalTerms } from "./terms.js";
 
 export interface RetrievalDocument {
   id: string;
@@ -22,9 +24,17 @@ export interface FusionSettings {
   method: FusionMethod;
   /** Share of the lexical ranking in [0, 1]; the vector ranking gets the rest. */
   lexicalWeight: number;
+  /** The lexical share for a quoted phrase or an identifier-looking query (see query-kind.ts). */
+  exactLexicalWeight: number;
+  /**
+   * Added to the fused score (before rescaling to [0, 1]) of a document holding the query's terms
+   * in order, for queries of 3+ terms: the passage someone quotes or paraphrases word for word.
+   */
+  phraseBonus: number;
 }
 
-export const defaultFusion: FusionSettings = { method: "rrf", lexicalWeight: 0.5 };
+/** Rank fusion with equal weights: the neutral starting point; callers pass tuned settings. */
+export const defaultFusion: FusionSettings = { method: "rrf", lexicalWeight: 0.5, exactLexicalWeight: 0.5, phraseBonus: 0 };
 
 export interface LexicalRanker {
   search(query: string, options: { topK: number; filter?: (id: string) => boolean }): { id: string; score: number }[];
@@ -45,6 +55,18 @@ export interface HybridQuery {
   /** Applied before ranking in both retrievers. */
   filter?: ((id: string) => boolean) | undefined;
   fusion?: Partial<FusionSettings> | undefined;
+  /**
+   * A multiplier in [0, 1] on a document's fused score: a prior belief about it regardless of the
+   * query (the library demotes tables of contents and indexes; memory may weigh importance).
+   */
+  prior?: ((id: string) => number) | undefined;
+}
+
+export interface HybridSources {
+  lexical: LexicalRanker;
+  vectors?: VectorCandidates | undefined;
+  /** A document's indexed text; enables the phrase bonus. */
+  textOf?: ((id: string) => string | undefined) | undefined;
 }
 
 export interface HybridHit {
@@ -64,7 +86,7 @@ export interface HybridHit {
 export const candidateDepth = (topK: number) => Math.max(50, 4 * topK);
 
 /** Every fused candidate, best first (more than topK: callers may drop some after ranking). */
-export function hybridRank(sources: { lexical: LexicalRanker; vectors?: VectorCandidates | undefined }, query: HybridQuery): HybridHit[] {
+export function hybridRank(sources: HybridSources, query: HybridQuery): HybridHit[] {
   const fusion = { ...defaultFusion, ...query.fusion };
   const depth = candidateDepth(query.topK);
   const accept = query.filter ?? (() => true);
@@ -72,7 +94,8 @@ export function hybridRank(sources: { lexical: LexicalRanker; vectors?: VectorCa
   const vectors = query.vector === undefined ? undefined : sources.vectors;
   const vectorRanking = vectors ? vectorCandidates(vectors, query.vector!, depth, accept, lexicalHits) : [];
 
-  const lexicalWeight = vectorRanking.length === 0 ? 1 : Math.min(1, Math.max(0, fusion.lexicalWeight));
+  const requested = queryLean(query.text) === undefined ? fusion.lexicalWeight : fusion.exactLexicalWeight;
+  const lexicalWeight = vectorRanking.length === 0 ? 1 : Math.min(1, Math.max(0, requested));
   const fused: FusedHit[] =
     fusion.method === "rrf"
       ? fuseRankings([lexicalHits, vectorRanking], { weights: [lexicalWeight, 1 - lexicalWeight] })
@@ -83,15 +106,32 @@ export function hybridRank(sources: { lexical: LexicalRanker; vectors?: VectorCa
 
   const lexicalScore = new Map(lexicalHits.map((hit) => [hit.id, hit.score]));
   const similarity = new Map(vectorRanking.map((hit) => [hit.id, hit.similarity]));
-  return fused.map((hit) => {
+  const phrase = fusion.phraseBonus > 0 && sources.textOf ? phraseMatcher(query.text) : undefined;
+  const hits = fused.map((hit): HybridHit => {
     const [lexicalRank, vectorRank] = hit.ranks;
+    let score = hit.score;
+    // Only lexical candidates can hold every query term, so only they are read.
+    if (phrase && lexicalRank != null && phrase(sources.textOf!(hit.id))) score += fusion.phraseBonus;
+    score = (score / (1 + Math.max(0, fusion.phraseBonus))) * (query.prior ? clampUnit(query.prior(hit.id)) : 1);
     return {
       id: hit.id,
-      score: hit.score,
+      score,
       lexical: lexicalRank == null ? null : { rank: lexicalRank, score: lexicalScore.get(hit.id)! },
       vector: vectorRank == null ? null : { rank: vectorRank, similarity: similarity.get(hit.id)! },
     };
   });
+  // Fusion's order already breaks ties deterministically; a stable sort keeps it among equals.
+  return hits.sort((left, right) => right.score - left.score);
+}
+
+const clampUnit = (value: number) => (value >= 1 ? 1 : value > 0 ? value : 0);
+
+/** Whether a text holds the query's terms consecutively (tokenized alike, so punctuation is moot). */
+function phraseMatcher(query: string): ((text: string | undefined) => boolean) | undefined {
+  const terms = lexicalTerms(query);
+  if (terms.length < 3) return undefined;
+  const needle = ` ${terms.join(" ")} `;
+  return (text) => text !== undefined && ` ${lexicalTerms(text).join(" ")} `.includes(needle);
 }
 
 /**
@@ -140,6 +180,7 @@ export interface HybridIndex {
 export function createHybridIndex(options: Bm25Options = {}): HybridIndex {
   const lexical = createBm25Index(options);
   const stored = new Map<string, Float32Array>();
+  const texts = new Map<string, string>();
   const vectors: VectorCandidates = {
     search(vector, topK, filter) {
       const scored: { id: string; similarity: number }[] = [];
@@ -155,16 +196,19 @@ export function createHybridIndex(options: Bm25Options = {}): HybridIndex {
   return {
     upsert(document) {
       lexical.add(document.id, document.text);
+      texts.set(document.id, document.text);
       if (document.vector) stored.set(document.id, document.vector);
       else stored.delete(document.id);
     },
     remove(id) {
       stored.delete(id);
+      texts.delete(id);
       return lexical.remove(id);
     },
     clear() {
       lexical.clear();
       stored.clear();
+      texts.clear();
     },
     has: (id) => lexical.has(id),
     get size() {
@@ -172,6 +216,6 @@ export function createHybridIndex(options: Bm25Options = {}): HybridIndex {
     },
     lexical,
     vectors,
-    search: (query) => hybridRank({ lexical, vectors }, query),
+    search: (query) => hybridRank({ lexical, vectors, textOf: (id) => texts.get(id) }, query),
   };
 }

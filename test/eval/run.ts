@@ -5,6 +5,7 @@
  */
 const suites: Record<string, (args: string[]) => Promise<void>> = {
   locomo: async (args) => (await import("./locomo.js")).evalLocomo(args),
+  library: async () => (await import("./library.js")).evalLibrary(),
 };
 
 const [suiteName, ...args] = process.argv.slice(2);
