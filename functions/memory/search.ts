@@ -99,7 +99,8 @@ export function rankMemories(view: VectorIndexView, follower: MemoryFollower, qu
     vector: query.vector,
     topK: Math.max(query.topK, rankingDepth),
     filter: accept,
-    fusion: { method: "normalized", lexicalWeight: settings.lexicalWeight },
+    // An identifier or a quoted phrase is meant literally: lean further lexical (the library's rule).
+    fusion: { method: "normalized", lexicalWeight: settings.lexicalWeight, exactLexicalWeight: Math.max(settings.lexicalWeight, 0.8), candidateFloor: true },
   });
   const bestLexical = Math.max(0, ...hits.map((hit) => hit.lexical?.score ?? 0));
   const seen = new Set<string>();

@@ -31,6 +31,12 @@ export interface FusionSettings {
    * in order, for queries of 3+ terms: the passage someone quotes or paraphrases word for word.
    */
   phraseBonus: number;
+  /**
+   * `normalized` only: min-max the vector scores over the vector candidates alone, so lexical hits
+   * appended after them (their similarity is lower) score 0 there instead of pulling the floor down
+   * and flattening the candidates' differences (memory: LoCoMo dev recall@10 .784 → .805).
+   */
+  candidateFloor?: boolean | undefined;
 }
 
 /** Rank fusion with equal weights: the neutral starting point; callers pass tuned settings. */
@@ -92,7 +98,7 @@ export function hybridRank(sources: HybridSources, query: HybridQuery): HybridHi
   const accept = query.filter ?? (() => true);
   const lexicalHits = sources.lexical.search(query.text, { topK: depth, filter: accept });
   const vectors = query.vector === undefined ? undefined : sources.vectors;
-  const vectorRanking = vectors ? vectorCandidates(vectors, query.vector!, depth, accept, lexicalHits) : [];
+  const { ranking: vectorRanking, floor: candidateFloor } = vectors ? vectorCandidates(vectors, query.vector!, depth, accept, lexicalHits) : { ranking: [], floor: undefined };
 
   const requested = queryLean(query.text) === undefined ? fusion.lexicalWeight : fusion.exactLexicalWeight;
   const lexicalWeight = vectorRanking.length === 0 ? 1 : Math.min(1, Math.max(0, requested));
@@ -101,7 +107,12 @@ export function hybridRank(sources: HybridSources, query: HybridQuery): HybridHi
       ? fuseRankings([lexicalHits, vectorRanking], { weights: [lexicalWeight, 1 - lexicalWeight] })
       : fuseScores([
           { hits: lexicalHits, weight: lexicalWeight, normalize: "max" },
-          { hits: vectorRanking.map((hit) => ({ id: hit.id, score: hit.similarity })), weight: 1 - lexicalWeight, normalize: "minmax" },
+          {
+            hits: vectorRanking.map((hit) => ({ id: hit.id, score: hit.similarity })),
+            weight: 1 - lexicalWeight,
+            normalize: "minmax",
+            floor: fusion.candidateFloor ? candidateFloor : undefined,
+          },
         ]);
 
   const lexicalScore = new Map(lexicalHits.map((hit) => [hit.id, hit.score]));
@@ -145,7 +156,7 @@ function vectorCandidates(
   depth: number,
   accept: (id: string) => boolean,
   lexicalHits: readonly { id: string }[],
-): { id: string; similarity: number }[] {
+): { ranking: { id: string; similarity: number }[]; floor: number | undefined } {
   const matches = vectors.search(vector, depth, accept);
   const seen = new Set(matches.map((match) => match.id));
   const extra: { id: string; similarity: number }[] = [];
@@ -155,7 +166,7 @@ function vectorCandidates(
     if (value !== undefined) extra.push({ id: hit.id, similarity: value });
   }
   extra.sort((left, right) => right.similarity - left.similarity || (left.id < right.id ? -1 : 1));
-  return [...matches, ...extra];
+  return { ranking: [...matches, ...extra], floor: matches.at(-1)?.similarity };
 }
 
 /** (1 + cosine) / 2 of two unit vectors, clamped to [0, 1]. */

@@ -1,5 +1,5 @@
 /**
- * `npm run eval -- locomo [--mode store|capture|both]`: memory retrieval on the LoCoMo development
+ * `npm run eval -- locomo [--mode store|capture|both] [--env KEY=VALUE…]`: memory retrieval on the LoCoMo development
  * split (../shared/datasets/locomo-dev, or LOCOMO_DIR), measured from outside over HTTP against
  * `npm start` (the emulator: its own Redis, the emulated engine, the default local embeddings).
  *
@@ -161,9 +161,9 @@ interface ModeResult {
   seconds: number;
 }
 
-async function runMode(mode: "store" | "capture", conversations: Conversation[]): Promise<ModeResult> {
+async function runMode(mode: "store" | "capture", conversations: Conversation[], env: Record<string, string>): Promise<ModeResult> {
   const started = Date.now();
-  const server = await startArchive({});
+  const server = await startArchive(env);
   try {
     const hybrid: Scores = {};
     const bm25: Scores = {};
@@ -216,17 +216,19 @@ function table(results: ModeResult[]): string {
 export async function evalLocomo(args: string[]): Promise<void> {
   const modeArg = args[args.indexOf("--mode") + 1];
   const modes: ("store" | "capture")[] = args.includes("--mode") && modeArg !== "both" ? [modeArg === "capture" ? "capture" : "store"] : ["store", "capture"];
+  // `--env KEY=VALUE` (repeatable) sets the server's configuration, e.g. to compare fusion weights.
+  const env = Object.fromEntries(args.flatMap((arg, index) => (args[index - 1] === "--env" ? [arg.split(/=(.*)/su).slice(0, 2) as [string, string]] : [])));
   const dir = locomoDir();
   const conversations = await loadConversations(dir);
   process.stdout.write(`LoCoMo from ${dir}: ${conversations.map((c) => `${c.name} (${c.turns.length} turns, ${c.questions.length} questions)`).join(", ")}\n`);
   const results: ModeResult[] = [];
   for (const mode of modes) {
     process.stdout.write(`running ${mode}…\n`);
-    results.push(await runMode(mode, conversations));
+    results.push(await runMode(mode, conversations, env));
   }
   const output = table(results);
   process.stdout.write(`\n${output}\n`);
   const outDir = new URL("results/", import.meta.url);
   await mkdir(outDir, { recursive: true });
-  await writeFile(new URL("locomo.json", outDir), `${JSON.stringify({ date: new Date().toISOString(), dataset: dir, results, table: output }, null, 2)}\n`);
+  await writeFile(new URL("locomo.json", outDir), `${JSON.stringify({ date: new Date().toISOString(), dataset: dir, env, results, table: output }, null, 2)}\n`);
 }
