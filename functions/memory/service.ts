@@ -159,7 +159,9 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
       if (hit.tier === "hot") {
         // A vector whose record is gone (deleted or archived meanwhile, or a crash's orphan) is skipped.
         const record = hot.get(hit.id);
-        if (record) memories.push({ ...toMemoryItem(record, hit.similarity), similarity: toMemoryItem(record, hit.similarity).similarity!, ...rounded });
+        if (!record) continue;
+        const item = toMemoryItem(record, hit.similarity);
+        memories.push({ ...item, similarity: item.similarity!, ...rounded });
         continue;
       }
       const cold = follower.cold(coldPrefix + hit.id);
