@@ -54,16 +54,20 @@ const questionPenalty = 0.075;
 const rankingDepth = 50;
 
 export function rankMemories(view: VectorIndexView, follower: MemoryFollower, query: MemoryQuery, settings: RankingSettings): RankedMemory[] {
-  const accept = (id: string) => {
-    const meta = follower.meta(id);
-    if (!meta) return false;
-    if (query.exclude !== undefined && (id === query.exclude || id === coldPrefix + query.exclude)) return false;
-    if (query.tier !== undefined && id.startsWith(coldPrefix) !== (query.tier === "cold")) return false;
-    if (query.sessionId !== undefined && meta.session !== query.sessionId) return false;
-    if (query.after !== undefined && meta.createdAt < query.after) return false;
-    if (query.before !== undefined && meta.createdAt >= query.before) return false;
-    return true;
-  };
+  // Called for every lexical candidate: without constraints there is nothing to check (every indexed id has its meta).
+  const constrained = query.exclude !== undefined || query.sessionId !== undefined || query.after !== undefined || query.before !== undefined || query.tier !== undefined;
+  const accept = !constrained
+    ? undefined
+    : (id: string) => {
+        const meta = follower.meta(id);
+        if (!meta) return false;
+        if (query.exclude !== undefined && (id === query.exclude || id === coldPrefix + query.exclude)) return false;
+        if (query.tier !== undefined && id.startsWith(coldPrefix) !== (query.tier === "cold")) return false;
+        if (query.sessionId !== undefined && meta.session !== query.sessionId) return false;
+        if (query.after !== undefined && meta.createdAt < query.after) return false;
+        if (query.before !== undefined && meta.createdAt >= query.before) return false;
+        return true;
+      };
   const asking = isQuestion(query.text);
   const exactSimilarity = (id: string, vector: Float32Array): number | undefined => {
     const cold = follower.cold(id);
