@@ -136,7 +136,8 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       const index = context.indexFor(redis, tenant);
       if ((await store.attach(redis, index, tenant, documentId, key)) === "attached") {
         const document = await readDocument(redis, tenant, documentId);
-        if (document) return { status: "ready", documentId, document };
+        // Still embedding (or an earlier job failed midway): a job finishes it, and reports progress.
+        if (document && !document.vectors_pending) return { status: "ready", documentId, document };
       }
       const jobId = deps.ids.next();
       const data: IngestJobData = { tenant, documentId, contentHash, source: key, filename, sizeBytes: bytes.length };
