@@ -57,7 +57,7 @@ export const configVariables = {
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
   LIBRARY_FUSION: { schema: z.enum(["normalized", "rrf"]).default("normalized"), doc: "How library search fuses BM25 and vectors: `normalized` (weighted, per-query normalized scores) or `rrf` (weighted reciprocal rank)." },
-  LIBRARY_LEXICAL_WEIGHT: { schema: fraction.default(0.8), doc: "Share of BM25 in library search's fusion (vectors get the rest); chosen on the library eval's dev set." },
+  LIBRARY_LEXICAL_WEIGHT: { schema: fraction.default(0.7), doc: "Share of BM25 in library search's fusion (vectors get the rest); chosen on the library eval's dev set." },
   LIBRARY_EXACT_LEXICAL_WEIGHT: { schema: fraction.default(0.95), doc: "BM25's share for a quoted phrase or an identifier-looking query." },
   LIBRARY_PHRASE_BONUS: { schema: fraction.default(0.3), doc: "Fused-score bonus for a chunk holding a 3+ term query word for word." },
   RERANK_MODEL: { schema: z.string().optional(), doc: "Cross-encoder served by the pool's `/v1/rerank` (e.g. `BAAI/bge-reranker-v2-m3`); set to rerank library search's fused top RERANK_TOP_N." },

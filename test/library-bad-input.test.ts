@@ -123,7 +123,7 @@ describe("library: bad documents fail their job", () => {
     expect(status).toMatchObject({ state: "failed", error: { code, message: expect.stringContaining(name) }, progress: { stage: "failed" } });
   });
 
-  it("fails a document whose embedding fails half-way without indexing any of it", async () => {
+  it("fails a document whose embedding fails half-way and takes its keyword-searchable chunks back out", async () => {
     const text = Array.from({ length: 60 }, (_, index) => `Sentence ${index} about the orchard and its apple trees in autumn.`).join(" ");
     const response = await uploadDocument(node.app, keys.alice, "poisoned.txt", `${text} ${text} POISON`);
     expect(response.status).toBe(202);

@@ -167,7 +167,7 @@ describe("re-ingesting and deleting", () => {
       id: body.job_id,
       state: "completed",
       document_id: body.document_id,
-      progress: { stage: "completed", pages: null, chunks_done: 1, chunks_total: 1 },
+      progress: { stage: "completed", pages: null, chunks_searchable: 1, chunks_done: 1, chunks_total: 1 },
     });
   });
 });

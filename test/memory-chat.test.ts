@@ -141,6 +141,9 @@ describe("memory through chat (acceptance)", () => {
     expect(own).not.toContain("My locker code is 5521 and it is in hall B.");
     expect(own).not.toContain("Dave's bike is a green Bianchi.");
 
+    // Another tenant naming the same end user is another person altogether.
+    expect(await search({ query: "locker code 5521", user: carol }, { authorization: `Bearer ${harnessKeys.bob}` })).toEqual([]);
+
     const id = (added.json as { id: string }).id;
     expect((await api(`/memories/${id}`, undefined, { "X-Archive-User": carol })).status).toBe(404);
     expect((await api(`/memories/${id}?user=${encodeURIComponent(dave)}`)).status).toBe(200);
@@ -191,6 +194,7 @@ describe("memory through chat (acceptance)", () => {
     expect(reply.archive.retrieved[0]).toMatchObject({ source: "memory", id: cold!.id, citation: { tier: "cold" } });
     // Another end user of the same key: not theirs (they have no memories at all).
     expect(await search({ query: "Where is the spare cabin key?", user: `${user}-other` })).toEqual([]);
+    expect(await search({ query: "Where is the spare cabin key?", user }, { authorization: `Bearer ${harnessKeys.bob}` })).toEqual([]);
     expect((await say("Where is the spare cabin key?", { user: `${user}-other`, session: "x-1", archive: { remember: false } })).archive.retrieved).toEqual([]);
 
     // Restored, it is hot again, and search says so.

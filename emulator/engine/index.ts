@@ -1,7 +1,7 @@
 /**
  * The emulated inference engine: a stand-in for a vLLM server when no GPU
  * exists. It speaks vLLM's OpenAI-compatible wire format (chat, legacy
- * completions with prompt logprobs, embeddings, models with max_model_len,
+ * completions with prompt logprobs, embeddings, rerank, models with max_model_len,
  * health) with deterministic content, so the pool, chat and memory scoring can
  * be exercised end to end. Like vLLM it calls tools (assistant-output.ts),
  * answers response_format / guided_json with JSON that matches the schema
@@ -15,6 +15,7 @@ import type { EngineContext } from "./engine-context.js";
 import { engineErrorResponse } from "./errors.js";
 import { getLanguageModel } from "./language-model.js";
 import { createModelRoutes } from "./model-routes.js";
+import { createRerankRoutes } from "./rerank-routes.js";
 import { createStatsRecorder, type EngineStats } from "./stats.js";
 
 export type { EngineStats } from "./stats.js";
@@ -64,6 +65,7 @@ export function createEmulatedEngine(options: EmulatedEngineOptions = {}): Emula
   app.route("/", createChatRoutes(context));
   app.route("/", createCompletionRoutes(context));
   app.route("/", createEmbeddingRoutes(context));
+  app.route("/", createRerankRoutes(context));
   // FastAPI's answer for an unknown path, which is what a vLLM server returns.
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error) => engineErrorResponse("InternalServerError", error.message));

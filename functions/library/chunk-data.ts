@@ -22,6 +22,8 @@ export interface StoredChunk {
   text: string;
   /** Heading path where the chunk starts (sections.ts); indexed for keyword search with the text. */
   section?: string;
+  /** The stored vector is a placeholder until the real one is filled in (progressive ingestion). */
+  vector_pending?: true;
 }
 
 /** Chunk ids are `<documentId>:<index>`: a document's ids are known from its chunk count alone. */
@@ -67,6 +69,7 @@ export function decodeChunk(data: string | undefined): StoredChunk | undefined {
     isCount(chunk.char_end) &&
     isCount(chunk.total_chunks) &&
     typeof chunk.text === "string" &&
-    (chunk.section === undefined || typeof chunk.section === "string");
+    (chunk.section === undefined || typeof chunk.section === "string") &&
+    (chunk.vector_pending === undefined || chunk.vector_pending === true);
   return valid ? (value as StoredChunk) : undefined;
 }

@@ -5,6 +5,7 @@ import type { Embedder } from "../../shared/embeddings/index.js";
 import type { Logger } from "../../shared/logger.js";
 import type { QueueProvider } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
+import type { Reranker } from "../../shared/retrieval/index.js";
 import { createVectorIndex, type VectorIndex, type VectorReplicaCache } from "../../shared/vector-index/index.js";
 import type { RedisProvider } from "../deps.js";
 import { createRedisBlobStore, type BlobStore } from "./blobs.js";
@@ -26,6 +27,8 @@ export interface LibraryDeps {
   redis: RedisProvider;
   /** Where uploads wait for their job; default: Redis with a 24 h TTL. */
   blobs?: BlobStore;
+  /** The pool's cross-encoder when RERANK_MODEL is set (createConfiguredReranker). */
+  reranker?: Reranker | undefined;
   /** Pins the chunks per embedder call during ingestion; default: adaptive (embed-batches.ts). */
   embedBatchSize?: number;
 }

@@ -25,8 +25,11 @@ export interface EmbedInBatchesOptions {
   maxBatchSize?: number;
   /** Calls in flight at once (default 3: enough to keep two model threads busy between calls). */
   concurrency?: number;
-  /** Called with how many leading texts are embedded, after every call, in order. */
-  onProgress?: (done: number) => Promise<void> | void;
+  /**
+   * Called with how many leading texts are embedded, after every call, in order, and the vectors
+   * so far (filled up to `done`). A rejection stops the embedding and is thrown.
+   */
+  onProgress?: (done: number, vectors: readonly Float32Array[]) => Promise<void> | void;
   now?: () => number;
 }
 
@@ -87,7 +90,7 @@ export async function embedInBatches(embedder: Embedder, texts: readonly string[
       const oldest = inFlight.shift()!;
       await oldest.settled;
       if (failure) throw failure.error;
-      await options.onProgress?.(oldest.end);
+      await options.onProgress?.(oldest.end, vectors);
     }
     return vectors;
   } finally {

@@ -16,6 +16,8 @@ export interface LibraryFollower extends VectorFollower {
   fileType(id: string): LibraryFileType | undefined;
   /** A table-of-contents or index chunk (navigation.ts). */
   isNavigational(id: string): boolean;
+  /** The chunk's stored vector is still a placeholder (progressive.ts): keyword search only. */
+  isVectorPending(id: string): boolean;
 }
 
 /** Registered under this name on each library replica (see VectorIndexView.follow). */
@@ -26,19 +28,24 @@ export function createLibraryFollower(): LibraryFollower {
   // Only the type is kept: the text already lives in the replica's data, parsed again for hits only.
   const types = new Map<string, LibraryFileType>();
   const navigational = new Set<string>();
+  const vectorPending = new Set<string>();
+  const mark = (set: Set<string>, id: string, member: boolean) => (member ? set.add(id) : set.delete(id));
   const forget = (id: string) => {
     bm25.remove(id);
     types.delete(id);
     navigational.delete(id);
+    vectorPending.delete(id);
   };
   return {
     bm25,
     fileType: (id) => types.get(id),
     isNavigational: (id) => navigational.has(id),
+    isVectorPending: (id) => vectorPending.has(id),
     reset() {
       bm25.clear();
       types.clear();
       navigational.clear();
+      vectorPending.clear();
     },
     upsert(id, data) {
       const chunk = decodeChunk(data);
@@ -46,8 +53,8 @@ export function createLibraryFollower(): LibraryFollower {
       if (!chunk || chunk.document_id !== documentIdOf(id)) return forget(id);
       bm25.add(id, chunk.section ? `${chunk.section}\n${chunk.text}` : chunk.text);
       types.set(id, chunk.file_type);
-      if (isNavigational(chunk.text)) navigational.add(id);
-      else navigational.delete(id);
+      mark(navigational, id, isNavigational(chunk.text));
+      mark(vectorPending, id, chunk.vector_pending === true);
     },
     remove: forget,
   };

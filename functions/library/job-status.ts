@@ -56,7 +56,7 @@ export function createJobStatusReader(keys: RedisKeys): JobStatusReader {
 }
 
 function readProgress(value: unknown): IngestProgress {
-  const initial: IngestProgress = { stage: "queued", pages: null, chunks_done: 0, chunks_total: 0 };
+  const initial: IngestProgress = { stage: "queued", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
   if (typeof value !== "object" || value === null) return initial;
   return { ...initial, ...(value as Partial<IngestProgress>) };
 }

@@ -1,20 +1,21 @@
 /**
- * The ingestion job: bytes → pages → chunks → vectors → one atomic commit. BullMQ only runs it.
+ * The ingestion job: bytes → pages → chunks → one atomic keyword-searchable commit → vectors
+ * filled in behind (progressive.ts). BullMQ only runs it.
  * A user's mistake (corrupt, encrypted or empty file) fails at once and for good, with its code in
  * the job's progress for `GET /library/jobs/:id`; anything else (Redis, the embedder) is retried.
  * Nothing is written before the commit, and the commit is all-or-nothing, so a failed job leaves
- * nothing half-ingested.
+ * nothing half-ingested: before the commit nothing is visible, after it the whole document is
+ * (keyword-searchable, then hybrid as its vectors arrive).
  */
 import { UnrecoverableError, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { AppError, isAppError } from "../../shared/errors.js";
-import { encodeChunk, chunkId } from "./chunk-data.js";
 import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument } from "./document-id.js";
-import { embedInBatches } from "./embed-batches.js";
 import { extractDocument } from "./extract.js";
+import { chunkUpserts, fillVectorsBehind, placeholderVector } from "./progressive.js";
 import { limits, type IngestProgress } from "./schema.js";
 import { sectionPaths } from "./sections.js";
 
@@ -44,7 +45,7 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
   return async (job, _token, signal) => {
     const data = ingestJobSchema.parse(job.data);
     const lease = await deps.redis.acquire();
-    const progress: IngestProgress = { stage: "extracting", pages: null, chunks_done: 0, chunks_total: 0 };
+    const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
     try {
       return await ingest(context, lease.redis, job, data, progress, signal);
     } catch (error) {
@@ -76,12 +77,13 @@ async function ingest(
   };
 
   // The same bytes may have been ingested since this job was queued (a double upload, a rename):
-  // pointing the source at that document is all there is to do.
+  // pointing the source at that document is all there is to do — unless its vectors were never
+  // all filled in (an earlier job failed after the keyword commit), which this job then finishes.
   const attached = await store.attach(redis, index, data.tenant, data.documentId, data.source, jobId);
-  if (attached !== "missing") {
-    const existing = await store.read(redis, data.tenant, data.documentId);
+  const existing = attached === "missing" ? undefined : await store.read(redis, data.tenant, data.documentId);
+  if (attached !== "missing" && (attached === "superseded" || !existing?.vectorsPending)) {
     progress.pages = existing?.pages ?? null;
-    progress.chunks_done = progress.chunks_total = existing?.chunks ?? 0;
+    progress.chunks_done = progress.chunks_searchable = progress.chunks_total = existing?.chunks ?? 0;
     return finish(attached);
   }
 
@@ -98,57 +100,39 @@ async function ingest(
   if (chunks.length > limits.chunksPerDocument) {
     throw failure("document_too_large", `"${data.filename}" makes ${chunks.length} chunks; one document may have at most ${limits.chunksPerDocument}`);
   }
-  const sections = sectionPaths(extracted.pages, chunks, extracted.fileType === "md");
-  progress.stage = "embedding";
+  const document = { documentId: data.documentId, fileType: extracted.fileType, chunks, sections: sectionPaths(extracted.pages, chunks, extracted.fileType === "md") };
   progress.chunks_total = chunks.length;
-  await job.updateProgress(progress);
 
-  let reportedAt = Date.now();
-  const vectors = await embedInBatches(deps.embedder, chunks.map((chunk) => chunk.text), {
-    signal,
-    fixedBatchSize: deps.embedBatchSize,
-    onProgress: async (done) => {
-      progress.chunks_done = done;
-      // Progress is a Redis write and an event; a few per second is plenty for a status page.
-      if (Date.now() - reportedAt >= 250 || done === chunks.length) {
-        reportedAt = Date.now();
-        await job.updateProgress(progress);
-      }
-    },
-  });
-
-  progress.stage = "indexing";
+  let outcome: IngestResult["outcome"] = "attached";
+  if (attached === "missing") {
+    // Keyword-searchable now: one commit with placeholder vectors, the real ones follow.
+    progress.stage = "indexing";
+    await job.updateProgress(progress);
+    // A remote embedder learns its dimension from its first answer; the placeholders need it.
+    if (deps.embedder.dimension === 0) await deps.embedder.embed([chunks[0]!.text], signal);
+    outcome = await store.commit(
+      redis,
+      index,
+      data.tenant,
+      {
+        documentId: data.documentId,
+        contentHash: identity.contentHash,
+        source: data.source,
+        fileType: extracted.fileType,
+        sizeBytes: bytes.length,
+        pages: progress.pages,
+        chunks: chunkUpserts(document, { placeholder: placeholderVector(deps.embedder.dimension) }),
+        vectorsPending: true,
+      },
+      jobId,
+    );
+    if (outcome !== "ingested") return finish(outcome);
+  }
+  progress.chunks_searchable = chunks.length;
+  progress.stage = "embedding";
   await job.updateProgress(progress);
-  const outcome = await store.commit(
-    redis,
-    index,
-    data.tenant,
-    {
-      documentId: data.documentId,
-      contentHash: identity.contentHash,
-      source: data.source,
-      fileType: extracted.fileType,
-      sizeBytes: bytes.length,
-      pages: progress.pages,
-      chunks: chunks.map((chunk, position) => ({
-        id: chunkId(data.documentId, chunk.index),
-        vector: vectors[position]!,
-        data: encodeChunk({
-          document_id: data.documentId,
-          file_type: extracted.fileType,
-          page: chunk.page,
-          chunk_index: chunk.index,
-          char_start: chunk.charStart,
-          char_end: chunk.charEnd,
-          total_chunks: chunks.length,
-          text: chunk.text,
-          ...(sections[position] ? { section: sections[position] } : {}),
-        }),
-      })),
-    },
-    jobId,
-  );
-  return finish(outcome);
+  const filled = await fillVectorsBehind(context, redis, index, job, data.tenant, document, progress, signal);
+  return finish(filled ? outcome : "superseded");
 }
 
 /**
@@ -175,6 +159,10 @@ async function recordFailure(
   try {
     await job.updateProgress({ ...progress, stage: final ? "failed" : progress.stage, error: shown });
     if (final) {
+      // Keyword-searchable but never to be embedded: take it back out, so a failed job leaves nothing.
+      if ((await context.store.read(redis, data.tenant, data.documentId))?.vectorsPending) {
+        await context.store.remove(redis, context.indexFor(redis, data.tenant), data.tenant, data.documentId);
+      }
       await context.blobs.delete(redis, data.tenant, job.id ?? "");
       await context.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
       await redis.hincrby(context.metricsKey, "ingest_failures", 1);

@@ -5,7 +5,8 @@
  * title: most lines end in a page number, often after a dotted leader, or are bare numbers.
  */
 const LEADER_TO_NUMBER = /(?:\.\s?){3,}\s*[\divxlc]+$/i;
-const ENDS_IN_PAGE_NUMBER = /\S\s+[\divxlc]{1,4}(?:,\s*[\divxlc]{1,4})*$/i;
+/** "apples, 12, 45": words, then page numbers; not code or output ("> y <- x * 2", "[1] 12"). */
+const ENDS_IN_PAGE_NUMBER = /^[\p{L}.][^<>=*+{}[\]]*?[\p{L})]\s*,?\s+\d{1,4}(?:,\s*\d{1,4})*$/u;
 const BARE_NUMBER = /^(?:[\dA-Z]{1,3}(?:\.\d{1,3})*|[ivxlc]{1,6})\.?$/i;
 const MAX_ENTRY_CHARS = 90;
 /** Share of lines that look like entries above which a chunk is navigation. */

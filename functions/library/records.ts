@@ -59,6 +59,8 @@ export interface DocumentRecord {
   pages: number | null;
   chunks: number;
   state: DocumentState;
+  /** Keyword-searchable, with vectors still being filled in (progressive ingestion). */
+  vectorsPending: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -73,6 +75,8 @@ export interface LibraryDocument {
   /** PDF page count; null for text files. */
   pages: number | null;
   chunks: number;
+  /** True while its chunks are keyword-searchable but not all embedded yet. */
+  vectors_pending: boolean;
   /** Where it came from: `upload:<name>` or `drop:<relative path>`. */
   sources: string[];
   created_at: string;
@@ -90,6 +94,7 @@ export function encodeRecord(record: DocumentRecord): Record<string, string> {
     pages: record.pages === null ? "" : String(record.pages),
     chunks: String(record.chunks),
     state: record.state,
+    vectors_pending: record.vectorsPending ? "1" : "0",
     created_at: String(record.createdAt),
     updated_at: String(record.updatedAt),
   };
@@ -107,6 +112,7 @@ export function decodeRecord(hash: Record<string, string>): DocumentRecord | und
     pages: hash.pages ? Number(hash.pages) : null,
     chunks: Number(hash.chunks ?? 0),
     state: hash.state === "ready" ? "ready" : "committing",
+    vectorsPending: hash.vectors_pending === "1",
     createdAt: Number(hash.created_at ?? 0),
     updatedAt: Number(hash.updated_at ?? 0),
   };
@@ -121,6 +127,7 @@ export function toApiDocument(record: DocumentRecord, sources: readonly string[]
     content_hash: record.contentHash,
     pages: record.pages,
     chunks: record.chunks,
+    vectors_pending: record.vectorsPending,
     sources: [...sources].sort(),
     created_at: new Date(record.createdAt).toISOString(),
     updated_at: new Date(record.updatedAt).toISOString(),

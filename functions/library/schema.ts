@@ -53,6 +53,8 @@ export interface SearchResponse {
   chunks: SearchChunk[];
   total: number;
   query: string;
+  /** Whether RERANK_MODEL's cross-encoder ordered the chunks (false: fused order, e.g. it failed). */
+  reranked: boolean;
 }
 
 export type JobState = "queued" | "active" | "completed" | "failed";
@@ -62,6 +64,9 @@ export type IngestStage = "queued" | "extracting" | "embedding" | "indexing" | "
 export interface IngestProgress {
   stage: IngestStage;
   pages: number | null;
+  /** Chunks committed for keyword search (all of them once the `indexing` stage is over). */
+  chunks_searchable: number;
+  /** Chunks embedded (the document is hybrid-searchable as these arrive). */
   chunks_done: number;
   chunks_total: number;
   /** Kept from the last failed attempt; shown only once the job has finally failed. */

@@ -39,14 +39,15 @@ export function hybridSearch(view: VectorIndexView, follower: LibraryFollower, q
 
   // Hits carry the replica's data (the chunk); remember it so a hit costs no second lookup.
   const data = new Map<string, string | undefined>();
+  // A placeholder vector (progressive ingestion) is no vector at all: such chunks rank lexically.
   const vectors: VectorCandidates = {
     search(vector, topK, filter) {
-      const matches = view.search(vector, { topK, filter: (id) => filter(id) });
+      const matches = view.search(vector, { topK, filter: (id) => filter(id) && !follower.isVectorPending(id) });
       for (const match of matches) data.set(match.id, match.data);
       return matches;
     },
     similarity(id, vector) {
-      const entry = view.get(id);
+      const entry = follower.isVectorPending(id) ? undefined : view.get(id);
       if (!entry) return undefined;
       data.set(id, entry.data);
       return similarityOf(entry.vector, vector);

@@ -15,6 +15,7 @@ import { createJobStatusReader } from "./job-status.js";
 import { decodeRecord, toApiDocument, type LibraryDocument } from "./records.js";
 import type { JobStatus, SearchChunk, SearchResponse } from "./schema.js";
 import { hybridSearch, type HybridHit } from "./search.js";
+import { rerankHits } from "./rerank.js";
 import { precheckDocument } from "./upload.js";
 
 export type SubmitResult =
@@ -35,6 +36,8 @@ export interface SearchOptions {
 /** A hit with its document's current file name. */
 export interface CitedHit extends HybridHit {
   filename: string;
+  /** Ordered (and scored) by the reranker rather than by fusion. */
+  reranked: boolean;
 }
 
 export interface LibraryStats {
@@ -111,14 +114,17 @@ export function createLibraryService(context: LibraryContext): LibraryService {
         if (typeof name === "string") names.set(documentIds[position]!, name);
       });
     }
+    const { rerank } = deps.config.library;
+    const wanted = deps.reranker ? Math.max(options.topK, rerank.topN) : options.topK;
     const cited: CitedHit[] = [];
     for (const hit of hits) {
       const filename = names.get(hit.chunk.document_id);
       if (filename === undefined) continue;
-      cited.push({ ...hit, filename });
-      if (cited.length === options.topK) break;
+      cited.push({ ...hit, filename, reranked: false });
+      if (cited.length === wanted) break;
     }
-    return cited;
+    const outcome = await rerankHits(deps.reranker, options.query, cited, { topN: rerank.topN, logger: deps.logger, signal: options.signal });
+    return outcome.hits.slice(0, options.topK).map((hit) => ({ ...hit, reranked: outcome.reranked }));
   }
 
   return {
@@ -130,7 +136,8 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       const index = context.indexFor(redis, tenant);
       if ((await store.attach(redis, index, tenant, documentId, key)) === "attached") {
         const document = await readDocument(redis, tenant, documentId);
-        if (document) return { status: "ready", documentId, document };
+        // Still embedding (or an earlier job failed midway): a job finishes it, and reports progress.
+        if (document && !document.vectors_pending) return { status: "ready", documentId, document };
       }
       const jobId = deps.ids.next();
       const data: IngestJobData = { tenant, documentId, contentHash, source: key, filename, sizeBytes: bytes.length };
@@ -150,7 +157,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
 
     async search(redis, tenant, options) {
       const hits = await searchHits(redis, tenant, options);
-      return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query };
+      return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query, reranked: hits.some((hit) => hit.reranked) };
     },
 
     async listDocuments(redis, tenant, page) {

@@ -39,6 +39,7 @@ async function documentOf(id: string, source: string, texts: string[]): Promise<
     fileType: "txt",
     sizeBytes: 10,
     pages: null,
+    vectorsPending: false,
     chunks: texts.map((text, index) => ({
       id: chunkId(id, index),
       vector: vectors[index]!,

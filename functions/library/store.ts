@@ -25,6 +25,8 @@ export interface NewDocument {
   sizeBytes: number;
   pages: number | null;
   chunks: VectorUpsert[];
+  /** The chunks carry placeholder vectors; fillVectors brings the real ones. */
+  vectorsPending: boolean;
 }
 
 export type CommitOutcome = "ingested" | "attached" | "superseded";
@@ -45,6 +47,12 @@ export interface LibraryStore {
   clearPending(redis: Redis, tenant: string, source: string, jobId: string): Promise<void>;
   /** The source is gone: unmap it and delete its document if nothing else points to it. */
   detach(redis: Redis, index: VectorIndex, tenant: string, source: string): Promise<void>;
+  /**
+   * Replaces placeholder vectors of a ready document's chunks with real ones (`last`: the final
+   * batch, the document is then fully hybrid). False, writing nothing, when the document is gone
+   * or was replaced meanwhile, so a late batch never brings deleted chunks back.
+   */
+  fillVectors(redis: Redis, index: VectorIndex, tenant: string, documentId: string, chunks: VectorUpsert[], last: boolean): Promise<boolean>;
   /** Deletes a document, its chunks and every source pointing to it; its chunk count, or undefined. */
   remove(redis: Redis, index: VectorIndex, tenant: string, documentId: string): Promise<number | undefined>;
 }
@@ -146,6 +154,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
           pages: document.pages,
           chunks: document.chunks.length,
           state: "committing",
+          vectorsPending: document.vectorsPending,
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,
         };
@@ -178,6 +187,15 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
         if (record?.state !== "ready") return "missing";
         await attachLocked(redis, index, tenant, record, source);
         return "attached";
+      }),
+
+    fillVectors: (redis, index, tenant, documentId, chunks, last) =>
+      withLock(redis, keys.lock(tenant), async () => {
+        const record = await read(redis, tenant, documentId);
+        if (record?.state !== "ready") return false;
+        if (chunks.length > 0) await index.apply({ upsert: chunks });
+        if (last) await redis.hset(keys.doc(tenant, documentId), { vectors_pending: "0", updated_at: String(clock.now()) });
+        return true;
       }),
 
     async clearPending(redis, tenant, source, jobId) {

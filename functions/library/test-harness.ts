@@ -13,6 +13,7 @@ import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
+import type { Reranker } from "../../shared/retrieval/index.js";
 import { createVectorReplicaCache, type VectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createApp } from "../app.js";
 import { createLibraryFunction, type JobStatus, type LibraryFunction } from "./index.js";
@@ -35,6 +36,7 @@ export interface LibraryNodeOptions {
   embedder: Embedder;
   env?: ConfigSource;
   logger?: Logger;
+  reranker?: Reranker;
 }
 
 export function createLibraryNode(options: LibraryNodeOptions): LibraryNode {
@@ -61,6 +63,7 @@ export function createLibraryNode(options: LibraryNodeOptions): LibraryNode {
     replicas,
     queues: createQueueProvider(keys),
     redis: provider,
+    reranker: options.reranker,
   });
   const app = createApp({
     config,

@@ -74,7 +74,7 @@ const interrogatives = /\b(?:what|when|where|who|whom|whose|which|why|how|did|do
 export function lexicalQuery(query: string): string {
   if (!isQuestion(query) && !/^\s*(?:what|when|where|who|which|why|how)\b/iu.test(query)) return stemWords(query);
   const stripped = query.replace(interrogatives, " ");
-  return stemWords(stripped.trim() === "" ? query : stripped);
+  return stemWords(/[\p{L}\p{N}]/u.test(stripped) ? stripped : query);
 }
 
 export interface EntryMeta {

@@ -46,17 +46,28 @@ export interface RankedMemory {
  */
 const questionPenalty = 0.075;
 
+/**
+ * Ranked as if 50 were asked for (hybridRank's depth is then 200 candidates per retriever): the
+ * vector scores are min-max normalized over the candidates, and a deep list gives that a stable
+ * floor (LoCoMo dev: recall@10 .784 at depth 50, .805 at 200, .795 at 400).
+ */
+const rankingDepth = 50;
+
 export function rankMemories(view: VectorIndexView, follower: MemoryFollower, query: MemoryQuery, settings: RankingSettings): RankedMemory[] {
-  const accept = (id: string) => {
-    const meta = follower.meta(id);
-    if (!meta) return false;
-    if (query.exclude !== undefined && (id === query.exclude || id === coldPrefix + query.exclude)) return false;
-    if (query.tier !== undefined && id.startsWith(coldPrefix) !== (query.tier === "cold")) return false;
-    if (query.sessionId !== undefined && meta.session !== query.sessionId) return false;
-    if (query.after !== undefined && meta.createdAt < query.after) return false;
-    if (query.before !== undefined && meta.createdAt >= query.before) return false;
-    return true;
-  };
+  // Called for every lexical candidate: without constraints there is nothing to check (every indexed id has its meta).
+  const constrained = query.exclude !== undefined || query.sessionId !== undefined || query.after !== undefined || query.before !== undefined || query.tier !== undefined;
+  const accept = !constrained
+    ? undefined
+    : (id: string) => {
+        const meta = follower.meta(id);
+        if (!meta) return false;
+        if (query.exclude !== undefined && (id === query.exclude || id === coldPrefix + query.exclude)) return false;
+        if (query.tier !== undefined && id.startsWith(coldPrefix) !== (query.tier === "cold")) return false;
+        if (query.sessionId !== undefined && meta.session !== query.sessionId) return false;
+        if (query.after !== undefined && meta.createdAt < query.after) return false;
+        if (query.before !== undefined && meta.createdAt >= query.before) return false;
+        return true;
+      };
   const asking = isQuestion(query.text);
   const exactSimilarity = (id: string, vector: Float32Array): number | undefined => {
     const cold = follower.cold(id);
@@ -90,9 +101,10 @@ export function rankMemories(view: VectorIndexView, follower: MemoryFollower, qu
   const hits = hybridRank({ lexical, vectors }, {
     text: query.text,
     vector: query.vector,
-    topK: query.topK,
+    topK: Math.max(query.topK, rankingDepth),
     filter: accept,
-    fusion: { method: "normalized", lexicalWeight: settings.lexicalWeight },
+    // An identifier or a quoted phrase is meant literally: lean further lexical (the library's rule).
+    fusion: { method: "normalized", lexicalWeight: settings.lexicalWeight, exactLexicalWeight: Math.max(settings.lexicalWeight, 0.8), candidateFloor: true },
   });
   const bestLexical = Math.max(0, ...hits.map((hit) => hit.lexical?.score ?? 0));
   const seen = new Set<string>();

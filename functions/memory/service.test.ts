@@ -194,6 +194,13 @@ describe("memory service", () => {
       const { memory } = await harness.memory.service.add(scope(tenant), { message: "The spare key is under the blue flowerpot." });
       const found = await second.memory.service.search({ tenant, redis: second.redis }, "Where is the spare key?", { topK: 3 });
       expect(found.memories[0]?.id).toBe(memory.id);
+      // The lexical half follows the same replica: an exact word is found through B at once too.
+      const { memory: parcel } = await harness.memory.service.add(scope(tenant), { message: "Parcel ZX-4471-QB arrives Monday." });
+      const byWord = await second.memory.service.search({ tenant, redis: second.redis }, "ZX-4471-QB", { topK: 3 });
+      expect(byWord.memories[0]).toMatchObject({ id: parcel.id, lexical: 1 });
+      // …and a delete through A is gone from B's lexical index.
+      await harness.memory.service.remove(scope(tenant), parcel.id);
+      expect((await second.memory.service.search({ tenant, redis: second.redis }, "ZX-4471-QB", { topK: 3 })).memories.map((hit) => hit.id)).not.toContain(parcel.id);
       expect((await second.memory.service.get({ tenant, redis: second.redis }, memory.id)).message).toBe(memory.message);
     } finally {
       await second.close();

@@ -74,6 +74,8 @@ export interface MemoryStats {
   hot: number;
   archived: number;
   total: number;
+  /** MEMORY_CAPTURE: `all`, or only `surprising` turns (surprise ≥ threshold). */
+  capture: "all" | "surprising";
   threshold: number;
   weights: { perplexity: number; novelty: number };
   embedder: string;
@@ -157,7 +159,9 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
       if (hit.tier === "hot") {
         // A vector whose record is gone (deleted or archived meanwhile, or a crash's orphan) is skipped.
         const record = hot.get(hit.id);
-        if (record) memories.push({ ...toMemoryItem(record, hit.similarity), similarity: toMemoryItem(record, hit.similarity).similarity!, ...rounded });
+        if (!record) continue;
+        const item = toMemoryItem(record, hit.similarity);
+        memories.push({ ...item, similarity: item.similarity!, ...rounded });
         continue;
       }
       const cold = follower.cold(coldPrefix + hit.id);
@@ -246,6 +250,7 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         hot: counts.hot,
         archived: counts.archived,
         total: counts.hot + counts.archived,
+        capture: weights.capture,
         threshold: weights.threshold,
         weights: { perplexity: weights.weightPerplexity, novelty: weights.weightNovelty },
         embedder: view.recorded?.embedder ?? deps.embedder.id,

@@ -12,6 +12,7 @@ import { createLocalEmbedder, localEmbedderId } from "../../shared/embeddings/lo
 import { createOpenAIFunction } from "../../functions/openai/index.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
+import { createConfiguredReranker } from "../../shared/retrieval/index.js";
 import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
@@ -78,7 +79,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     redis: shared.provider,
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
-  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
+  const library = createLibraryFunction({
+    config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider,
+    reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
+  });
   // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
   const sandbox = createSandboxFunction({
     config: config.sandbox,

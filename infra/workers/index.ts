@@ -7,6 +7,7 @@ import { createRemoteSandboxBackend, createSandboxFunction, unavailableSandboxBa
 import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, createVoiceFunction, voiceServiceUrl } from "../../functions/voice/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
+import { createConfiguredReranker } from "../../shared/retrieval/index.js";
 import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
 import { createDotKernel, createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
@@ -49,7 +50,10 @@ function build(env: WorkerEnv): App {
   const replicas = createVectorReplicaCache({ kernel: createDotKernel({ module: scoresModule }) });
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
-  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
+  const library = createLibraryFunction({
+    config, keys, clock, ids, logger, embedder, replicas, queues, redis,
+    reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
+  });
   // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
   const sandbox = createSandboxFunction({
     config: config.sandbox,

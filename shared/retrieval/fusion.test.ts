@@ -69,3 +69,18 @@ describe("fuseScores", () => {
     expect(fuseScores([])).toEqual([]);
   });
 });
+
+describe("fuseScores with a floor", () => {
+  it("scales min-max from the given floor, so hits below it score 0 instead of widening the span", () => {
+    const hits = [
+      { id: "a", score: 0.9 },
+      { id: "b", score: 0.8 },
+      { id: "extra", score: 0.2 },
+    ];
+    const withFloor = fuseScores([{ hits, weight: 1, normalize: "minmax", floor: 0.8 }]);
+    expect(withFloor.map((hit) => [hit.id, hit.score])).toEqual([["a", 1], ["b", 0], ["extra", 0]]);
+    // Without it, the extra's low score becomes the floor and b keeps most of a's share.
+    const plain = fuseScores([{ hits, weight: 1, normalize: "minmax" }]);
+    expect(plain.find((hit) => hit.id === "b")!.score).toBeCloseTo(6 / 7, 6);
+  });
+});

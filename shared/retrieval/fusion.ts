@@ -66,6 +66,8 @@ export interface ScoredList {
   weight: number;
   /** `max`: score / best score (BM25, whose floor is 0); `minmax`: scaled to [0, 1] over the list. */
   normalize: "max" | "minmax";
+  /** `minmax` with a given floor: scores at or below it normalize to 0. */
+  floor?: number | undefined;
 }
 
 /** The `normalized` method: Σ weight × normalized score, over lists given best first. */
@@ -75,7 +77,7 @@ export function fuseScores(lists: readonly ScoredList[], options: { topK?: numbe
   lists.forEach((list, listIndex) => {
     const scores = list.hits.map((hit) => hit.score);
     const best = Math.max(...scores);
-    const floor = list.normalize === "max" ? 0 : Math.min(...scores);
+    const floor = list.normalize === "max" ? 0 : (list.floor ?? Math.min(...scores));
     const span = best - floor;
     list.hits.forEach(({ id, score }, position) => {
       let hit = fused.get(id);
@@ -86,7 +88,7 @@ export function fuseScores(lists: readonly ScoredList[], options: { topK?: numbe
       if (hit.ranks[listIndex] !== null) return;
       hit.ranks[listIndex] = position + 1;
       // A list whose hits all score alike says nothing about their order: each gets the full share.
-      const normalized = span > 0 ? (score - floor) / span : 1;
+      const normalized = span > 0 ? Math.max(0, (score - floor) / span) : 1;
       hit.rrf += list.weight * normalized;
     });
   });

@@ -66,4 +66,16 @@ describe("createHybridIndex", () => {
     index.clear();
     expect(index.size).toBe(0);
   });
+
+  it("gives the phrase bonus to a text holding the query's words in order, across punctuation and stopwords", () => {
+    const index = createHybridIndex();
+    index.upsert({ id: "quoted", text: "Then: divert all the subsequent output, to a file." });
+    index.upsert({ id: "shuffled", text: "Output subsequent: all divert, to a file, subsequent output." });
+    const fusion = { method: "normalized" as const, phraseBonus: 0.5 };
+    const hits = index.search({ text: "divert all subsequent output", topK: 5, fusion });
+    expect(hits[0]!.id).toBe("quoted");
+    expect(hits[1]!.score).toBeLessThan(1 / 1.5 + 1e-9);
+    // Two-term queries get no bonus: a pair of words in order says little.
+    expect(index.search({ text: "subsequent output", topK: 5, fusion })[0]!.id).toBe("shuffled");
+  });
 });

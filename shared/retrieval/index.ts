@@ -19,4 +19,5 @@ export {
 export { queryLean, type QueryLean } from "./query-kind.js";
 export { lexicalTerms, termGroups, type TermGroup } from "./terms.js";
 export { TopK, type ScoredId } from "./top-k.js";
+export { createConfiguredReranker, createPoolReranker, type PoolRerankerOptions, type Reranker, type RerankRequest } from "./reranker.js";
 export { stemWord, stemWords } from "./stem.js";

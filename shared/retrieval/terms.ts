@@ -4,7 +4,7 @@
  * term of its own besides its parts.
  */
 // Only words that carry no meaning in any query; a longer list would hide short names and codes.
-const STOPWORDS = new Set(
+export const STOPWORDS: ReadonlySet<string> = new Set(
   "a an and are as at be but by for from has have in is it its of on or that the this to was were will with".split(" "),
 );
 const WORD = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;

@@ -128,9 +128,11 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
           pages: status.progress.pages ?? 0,
           chunks: status.progress.chunks_total,
           total_s: round(seconds),
-          extract_and_chunk_s: round((at("embedding") - started) / 1000),
-          embed_s: round((at("indexing") - at("embedding")) / 1000),
-          commit_s: round((at("completed") - at("indexing")) / 1000),
+          // A small document's keyword commit can be over between two polls.
+          extract_and_chunk_s: round(((stageStarts.get("indexing") ?? at("embedding")) - started) / 1000),
+          // Progressive ingestion: the keyword commit is done when the job moves on to embedding.
+          keyword_searchable_s: round((at("embedding") - started) / 1000),
+          embed_s: round((at("completed") - at("embedding")) / 1000),
           pages_per_s: round((status.progress.pages ?? 0) / seconds),
           chunks_per_s: round(status.progress.chunks_total / seconds),
           event_loop_max_block_ms: round(loop.max / 1e6),
@@ -255,11 +257,11 @@ export async function benchLibrary() {
     const search = [];
     for (const size of sizes) search.push(await benchSearch(url, size, 200));
     const table = [
-      "| ingestion (~1 MB PDF) | threads | pages | chunks | total s | extract+chunk s | embed s | commit s | pages/s | chunks/s | max loop block ms | query embedding meanwhile p50 / max ms |",
+      "| ingestion (~1 MB PDF) | threads | pages | chunks | total s | extract+chunk s | keyword-searchable after s | embed s (behind) | pages/s | chunks/s | max loop block ms | query embedding meanwhile p50 / max ms |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...ingestion.map(
         (row) =>
-          `| ${row.embedder} | ${row.threads} | ${row.pages} | ${row.chunks} | ${row.total_s} | ${row.extract_and_chunk_s} | ${row.embed_s} | ${row.commit_s} | ${row.pages_per_s} | ${row.chunks_per_s} | ${row.event_loop_max_block_ms} | ${row.query_embedding_during_ingestion_p50_ms} / ${row.query_embedding_during_ingestion_max_ms} |`,
+          `| ${row.embedder} | ${row.threads} | ${row.pages} | ${row.chunks} | ${row.total_s} | ${row.extract_and_chunk_s} | ${row.keyword_searchable_s} | ${row.embed_s} | ${row.pages_per_s} | ${row.chunks_per_s} | ${row.event_loop_max_block_ms} | ${row.query_embedding_during_ingestion_p50_ms} / ${row.query_embedding_during_ingestion_max_ms} |`,
       ),
       "",
       `Local model per chunk: ${Object.entries(embedding).map(([name, value]) => `${name} ${value}`).join(", ")}.`,

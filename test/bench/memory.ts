@@ -1,9 +1,10 @@
 /**
  * Memory benchmarks, against a real redis-server (a private one, or REDIS_URL):
- * 1. search latency through the memory service at 1k / 10k / 100k memories of one user (512-d
- *    random unit vectors written with the index's own apply, records in Redis): replica catch-up,
- *    exact top-10 and reading the records. Query embedding is reported apart (it depends on the
- *    embedder, not on the number of memories).
+ * 1. hybrid search latency through the memory service at 1k / 10k / 100k memories of one user
+ *    (512-d random unit vectors and sentences drawn from a 5,000-word vocabulary, written with the
+ *    index's own apply, records in Redis): replica catch-up, BM25 and exact vector top-k, fusion and
+ *    reading the records. Query embedding is reported apart (it depends on the embedder, not on the
+ *    number of memories).
  * 2. the latency memory capture adds to a chat request: the same chat app with and without
  *    capture, requests interleaved, against the emulated engine in its own process.
  *
@@ -24,6 +25,7 @@ import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys, type RedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
+import { vectorData } from "../../functions/memory/store.js";
 import { startEngineProcess } from "./processes.js";
 
 const dimension = 512;
@@ -53,16 +55,34 @@ function memoryFor(redis: Redis, keys: RedisKeys, options: { embedder?: typeof r
   });
 }
 
+/**
+ * Words with a Zipf-like spread (rank k about 1/k as often), like conversation — without the 30 most
+ * frequent ranks, which in English are the stopwords the tokenizer drops anyway.
+ */
+function createSentences(seed: number) {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const words = Array.from({ length: 5000 }, (_, index) => `w${index.toString(36)}`);
+  const word = () => words[Math.min(words.length - 1, 30 + Math.floor(Math.exp(next() * Math.log(words.length - 30))) - 1)]!;
+  return (length: number) => Array.from({ length }, word).join(" ");
+}
+
 async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
   const store = memory.service.open({ tenant, redis });
   const ids = createIdGenerator();
+  const sentence = createSentences(7);
   const now = Date.now();
   for (let start = 0; start < count; start += 5000) {
-    const batch = Array.from({ length: Math.min(5000, count - start) }, (_, offset) => ({ id: ids.next(), at: now - (count - start - offset) * 1000 }));
-    await store.index.apply({ upsert: batch.map(({ id }) => ({ id, vector: random(dimension), data: `w:${now}` })) });
+    const batch = Array.from({ length: Math.min(5000, count - start) }, (_, offset) => ({
+      id: ids.next(),
+      at: now - (count - start - offset) * 1000,
+      message: sentence(14),
+      answered: `${sentence(12)}?`,
+    }));
+    await store.index.apply({ upsert: batch.map((entry) => ({ id: entry.id, vector: random(dimension), data: vectorData(now, { ...entry, sessionId: null, importance: 0.5 }) })) });
     const pipeline = redis.pipeline();
-    for (const { id, at } of batch) {
-      pipeline.hset(store.keys.record(id), { message: `Benchmark memory ${id}: a sentence of ordinary length about nothing much.`, perplexity: "42", surprise: "0.8", created_at: String(at), session_id: "", metadata: "", content_hash: id, source: "api", restored_at: "" });
+    for (const { id, at, message, answered } of batch) {
+      pipeline.hset(store.keys.record(id), { message, answered, importance: "0.5", perplexity: "42", surprise: "0.5", created_at: String(at), session_id: "", metadata: "", content_hash: id, source: "api", restored_at: "" });
       pipeline.zadd(store.keys.timeline, at, id);
     }
     await pipeline.exec();
@@ -79,15 +99,18 @@ async function benchSearch(redis: Redis, sizes: number[], queries: number) {
     // Another process: its first search loads the replica, later ones only ask Redis for changes.
     const reader = memoryFor(redis, keys);
     const scope = { tenant, redis };
+    const questions = createSentences(99);
+    // A question: common words touch long postings lists, rare ones short ones.
+    const query = () => ({ text: `What did I say about ${questions(5)}?`, vector: random(dimension) });
     const loadStarted = performance.now();
-    await reader.service.searchWith(scope, { text: "ordinary sentence", vector: random(dimension) }, { topK: 10 });
+    await reader.service.searchWith(scope, query(), { topK: 10 });
     const loadMs = performance.now() - loadStarted;
-    for (let warm = 0; warm < 10; warm++) await reader.service.searchWith(scope, { text: "ordinary sentence", vector: random(dimension) }, { topK: 10 });
+    for (let warm = 0; warm < 10; warm++) await reader.service.searchWith(scope, query(), { topK: 10 });
     const samples: number[] = [];
-    for (let query = 0; query < queries; query++) {
-      const vector = random(dimension);
+    for (let index = 0; index < queries; index++) {
+      const next = query();
       const started = performance.now();
-      const { memories } = await reader.service.searchWith(scope, { text: "ordinary sentence", vector }, { topK: 10 });
+      const { memories } = await reader.service.searchWith(scope, next, { topK: 10 });
       samples.push(performance.now() - started);
       if (memories.length !== 10) throw new Error(`expected 10 results, got ${memories.length}`);
     }
@@ -167,7 +190,7 @@ export async function benchMemory(options: { sizes?: number[]; queries?: number;
     const embedding = await benchQueryEmbedding(50);
     const capture = await benchCapture(redis, options.requests ?? 500);
     const table = [
-      "| memories of one user | search p50 (ms) | search p99 (ms) | first search incl. replica load (ms) |",
+      "| memories of one user | hybrid search p50 (ms) | p99 (ms) | first search incl. replica and BM25 load (ms) |",
       "|---:|---:|---:|---:|",
       ...search.map((row) => `| ${row.memories.toLocaleString("en")} | ${row.search_p50_ms} | ${row.search_p99_ms} | ${row.first_search_with_load_ms} |`),
       "",

@@ -66,7 +66,7 @@ export function memoryContract(target: () => MemoryContractTarget) {
       expect(((await again.json()) as Item).id).toBe(created.id);
     });
 
-    it("searches semantically: similarity in 0..1, best first, min_similarity honoured", async () => {
+    it("searches by words and meaning: similarity in 0..1, best fused score first, min_similarity honoured", async () => {
       const { alice } = target().keys;
       const tag = nonce();
       const bees = await add(`Margarethe keeps three beehives behind the barn ${tag}`);
@@ -81,7 +81,10 @@ export function memoryContract(target: () => MemoryContractTarget) {
         expect(similarity).toBeGreaterThanOrEqual(0);
         expect(similarity).toBeLessThanOrEqual(1);
       }
-      expect([...similarities].sort((left, right) => right - left)).toEqual(similarities);
+      // Hybrid: ordered by the fused score (words and meaning), not by similarity alone.
+      const scores = body.memories.map((memory) => (memory as Item & { score: number }).score);
+      expect([...scores].sort((left, right) => right - left)).toEqual(scores);
+      expect(body.memories.every((memory) => (memory as Item & { tier: string }).tier === "hot")).toBe(true);
       const strict = (await (await call("/memories/search", jsonBody(alice, { query: "beehives", top_k: 5, min_similarity: 0.999 }))).json()) as { memories: Item[] };
       for (const memory of strict.memories) expect(memory.similarity).toBeGreaterThanOrEqual(0.999);
     });
