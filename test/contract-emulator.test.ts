@@ -25,6 +25,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: emulator.baseUrl,
   coldStore: true,
+  voiceBackend: "local",
   fetch: (path, init) => fetch(`${emulator.baseUrl}${path}`, init),
 });
 

@@ -5,16 +5,21 @@ import { silentLogger } from "../shared/logger.js";
 import { defineContracts } from "./contract/all.js";
 import { contractApiKeys, contractKeys, type ContractTarget } from "./contract/target.js";
 import { startEngineServer } from "./engine-server.js";
+import { startVoiceEngineServers } from "./voice-support.js";
 import { startWorkerd } from "./workerd.js";
 
 let worker: Awaited<ReturnType<typeof startWorkerd>>;
 let engine: Awaited<ReturnType<typeof startEngineServer>>;
 let jobs: NodeComposition;
+let voice: Awaited<ReturnType<typeof startVoiceEngineServers>>;
 
 // As deployed: the HTTP functions in workerd, the BullMQ workers on Node, one Redis between them.
 beforeAll(async () => {
   engine = await startEngineServer();
+  // Voice in a Worker is the pool's: OpenAI-audio servers on real ports (the local tools behind them).
+  voice = await startVoiceEngineServers();
   const env = {
+    ...voice.env,
     REDIS_URL: inject("redisUrl"),
     REDIS_PREFIX: `contract-${crypto.randomUUID().slice(0, 8)}`,
     ARCHIVE_API_KEYS: contractApiKeys,
@@ -32,6 +37,7 @@ afterAll(async () => {
   await worker?.close();
   await jobs?.close();
   await engine?.close();
+  await voice?.close();
 });
 
 const target = (): ContractTarget => ({
@@ -39,6 +45,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: undefined,
   coldStore: false,
+  voiceBackend: "pool",
   fetch: (path, init) => worker.fetch(path, init),
 });
 

@@ -8,6 +8,8 @@ export interface ContractTarget {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Whether memory archival has a cold store here (Node: files; Workers: none → 501). */
   coldStore: boolean;
+  /** Which voice backend serves both directions there. */
+  voiceBackend: "local" | "pool";
 }
 
 export const contractKeys = { alice: "alice-key-0123456789", bob: "bob-key-0123456789" };
