@@ -1,13 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readWavInfo } from "../functions/voice/index.js";
-import { composeNode, type NodeComposition } from "../infra/node/compose.js";
-import { loadConfig } from "../shared/config.js";
-import { silentLogger } from "../shared/logger.js";
-import { contractApiKeys, contractKeys, jsonBody, withKey } from "./contract/target.js";
-import { startEngineServer } from "./engine-server.js";
+import { contractKeys, jsonBody, withKey } from "./contract/target.js";
+import { startNodeSystem } from "./node-system.js";
 import { requireVoiceTools } from "./voice-support.js";
 
 /**
@@ -15,32 +9,20 @@ import { requireVoiceTools } from "./voice-support.js";
  * retrieval, and spoken back. The whole Node composition (USE-lite embeddings, the emulated
  * engine, real Redis, flite and pocketsphinx), as `npm start` runs it.
  */
-let system: NodeComposition;
-let engine: Awaited<ReturnType<typeof startEngineServer>>;
-let dataDir: string;
+let running: Awaited<ReturnType<typeof startNodeSystem>>;
+const app = () => running.system.app;
 
 beforeAll(async () => {
   requireVoiceTools();
-  engine = await startEngineServer();
-  dataDir = await mkdtemp(join(tmpdir(), "archive-voice-chat-"));
-  const config = loadConfig({
-    ARCHIVE_API_KEYS: contractApiKeys,
-    ARCHIVE_DATA_DIR: dataDir,
-    REDIS_PREFIX: `voice-chat-${crypto.randomUUID().slice(0, 8)}`,
-    INFERENCE_ENDPOINTS: engine.url,
-  });
-  system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger, workers: true });
-  await system.ready;
+  running = await startNodeSystem();
 }, 60_000);
 
 afterAll(async () => {
-  await system?.close();
-  await engine?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await running?.close();
 });
 
 const speak = async (text: string) => {
-  const response = await system.app.request("/v1/audio/speech", jsonBody(contractKeys.alice, { input: text, voice: "kal16", response_format: "wav" }));
+  const response = await app().request("/v1/audio/speech", jsonBody(contractKeys.alice, { input: text, voice: "kal16", response_format: "wav" }));
   expect(response.status).toBe(200);
   return new Uint8Array(await response.arrayBuffer());
 };
@@ -49,16 +31,14 @@ const voiceChat = async (key: string, audio: Uint8Array<ArrayBuffer>, fields: Re
   const form = new FormData();
   form.append("audio", new Blob([audio]), "question.wav");
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  return system.app.request("/voice/chat", withKey(key, { method: "POST", body: form }));
+  return app().request("/voice/chat", withKey(key, { method: "POST", body: form }));
 };
 
 describe("voice chat (acceptance)", () => {
   it("answers a spoken question from a stored memory, with both sides' text and the reply spoken", { timeout: 120_000 }, async () => {
-    const stored = await system.app.request("/memories", jsonBody(contractKeys.alice, { message: "My dog is called Biscuit." }));
+    const stored = await app().request("/memories", jsonBody(contractKeys.alice, { message: "My dog is called Biscuit." }));
     expect(stored.status).toBe(201);
-    // Chat gives retrieval 300 ms; the first search of a process loads the vector replica and the
-    // model threads, which on a busy CI box can take longer. A user's second question never pays it.
-    const search = await system.app.request("/memories/search", jsonBody(contractKeys.alice, { query: "the name of my dog" }));
+    const search = await app().request("/memories/search", jsonBody(contractKeys.alice, { query: "the name of my dog" }));
     expect((await search.json()).memories[0]).toMatchObject({ message: "My dog is called Biscuit." });
 
     const response = await voiceChat(contractKeys.alice, await speak("What is the name of my dog?"), { session_id: "voice-session-1" });

@@ -46,17 +46,7 @@ app = modal.App("archive-vllm")
 @modal.concurrent(max_inputs=32)
 @modal.web_server(port=PORT, startup_timeout=15 * MINUTES)
 def serve():
-    subprocess.Popen(
-        [
-            "vllm",
-            "serve",
-            MODEL,
-            "--host=0.0.0.0",
-            f"--port={PORT}",
-            "--max-model-len=8192",
-            "--gpu-memory-utilization=0.90",  # the GPU is this container's alone
-        ]
-    )
+    _start_vllm(MODEL, "--max-model-len=8192")
 
 
 @app.function(
@@ -70,13 +60,18 @@ def serve():
 @modal.concurrent(max_inputs=16)
 @modal.web_server(port=PORT, startup_timeout=15 * MINUTES)
 def serve_whisper():
+    _start_vllm(WHISPER_MODEL)
+
+
+def _start_vllm(model: str, *flags: str) -> None:
     subprocess.Popen(
         [
             "vllm",
             "serve",
-            WHISPER_MODEL,
+            model,
             "--host=0.0.0.0",
             f"--port={PORT}",
-            "--gpu-memory-utilization=0.90",
+            "--gpu-memory-utilization=0.90",  # the GPU is this container's alone
+            *flags,
         ]
     )

@@ -39,6 +39,8 @@ export interface NodeCompositionOptions {
   endpoints?: Config["inference"]["endpoints"] | undefined;
   /** Also run the BullMQ workers and the scheduler in this process (emulator, worker entry). */
   workers?: boolean;
+  /** How long retrieval may hold up a chat reply (chat's default: 300 ms); tests on a busy box give more. */
+  retrievalBudgetMs?: number;
 }
 
 /**
@@ -76,7 +78,12 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
-  const chatDeps = { pool, keys, clock, ids, config, logger, retrievers: [memory.retriever, library.retriever], capture: memory.capture };
+  const chatDeps = {
+    pool, keys, clock, ids, config, logger,
+    retrievers: [memory.retriever, library.retriever],
+    capture: memory.capture,
+    retrievalBudgetMs: options.retrievalBudgetMs,
+  };
   const chat = createChatFunction(chatDeps);
   const voiceBackends = createNodeVoice({ config, logger, clock });
   // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.
