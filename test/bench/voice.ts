@@ -15,7 +15,7 @@ import { requireVoiceTools } from "../voice-support.js";
 
 /** About ten seconds of speech in flite's kal16 voice. */
 const utterance =
-  "Archive keeps what you tell it and finds it again when you ask. This sentence is here so that the recording lasts about ten seconds, long enough to measure.";
+  "Archive keeps what you tell it and finds it again when you ask. This sentence is here so that the recording lasts about ten seconds, long enough to measure. Then it is read back once more.";
 
 const percentile = (samples: number[], fraction: number) => {
   const sorted = [...samples].sort((left, right) => left - right);
