@@ -26,6 +26,7 @@ const target = (): ContractTarget => ({
   baseUrl: emulator.baseUrl,
   coldStore: true,
   embeddingModel: "use-lite-512",
+  voiceBackend: "local",
   fetch: (path, init) => fetch(`${emulator.baseUrl}${path}`, init),
 });
 

@@ -11,6 +11,13 @@ export type VoicePool = Pick<InferencePool, "request" | "model">;
 
 /** Whisper reads anything ffmpeg does; these are the containers OpenAI documents. */
 const uploadFormats: readonly AudioFormat[] = ["wav", "flac", "ogg", "mp3", "webm", "m4a"];
+/**
+ * OpenAI's own model names, which stock clients send as a matter of course: they mean "the
+ * deployment's model" (VOICE_*_MODEL or the server's first), any other name is passed on as is.
+ */
+const openaiAudioModels = new Set(["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "tts-1", "tts-1-hd", "gpt-4o-mini-tts"]);
+const modelFor = async (pool: VoicePool, requested: string | undefined, signal: AbortSignal | undefined) =>
+  requested && !openaiAudioModels.has(requested) ? requested : pool.model(signal);
 /** A long file takes a while on any GPU: the headers come when the whole transcript is done. */
 const transcriptionTimeoutMs = 300_000;
 
@@ -51,7 +58,7 @@ function createPoolTranscriber(pool: VoicePool): Transcriber {
     backend: "pool",
     formats: uploadFormats,
     async transcribe(request) {
-      const model = request.model ?? (await pool.model(request.signal));
+      const model = await modelFor(pool, request.model, request.signal);
       const form = new FormData();
       form.append("file", new Blob([request.audio]), request.filename);
       form.append("model", model);
@@ -93,7 +100,7 @@ function createPoolSynthesizer(pool: VoicePool, defaultVoice: string): Synthesiz
     formats: speechFormats,
     defaultVoice,
     async synthesize(request) {
-      const model = request.model ?? (await pool.model(request.signal));
+      const model = await modelFor(pool, request.model, request.signal);
       const response = await pool.request("/v1/audio/speech", {
         method: "POST",
         body: { model, input: request.text, voice: request.voice, response_format: request.format, speed: request.speed },

@@ -10,13 +10,17 @@ import subprocess
 import modal
 
 MODEL = "Qwen/Qwen2.5-3B-Instruct"
+# Speech to text for Archive's voice function (VOICE_STT_ENDPOINTS): vLLM serves Whisper at
+# /v1/audio/transcriptions. Turbo is large-v3 with a 4-layer decoder: near large-v3 accuracy, fast.
+WHISPER_MODEL = "openai/whisper-large-v3-turbo"
 VLLM_VERSION = "0.10.2"  # the same release as the compose file's image
 PORT = 8000
 MINUTES = 60
 
 image = (
     modal.Image.debian_slim(python_version="3.12")
-    .pip_install(f"vllm=={VLLM_VERSION}", "huggingface_hub[hf_transfer]")
+    # The `audio` extra brings the decoders Whisper's endpoint needs (librosa, soundfile).
+    .pip_install(f"vllm[audio]=={VLLM_VERSION}", "huggingface_hub[hf_transfer]")
     .env({"HF_HUB_ENABLE_HF_TRANSFER": "1"})
 )
 
@@ -42,14 +46,32 @@ app = modal.App("archive-vllm")
 @modal.concurrent(max_inputs=32)
 @modal.web_server(port=PORT, startup_timeout=15 * MINUTES)
 def serve():
+    _start_vllm(MODEL, "--max-model-len=8192")
+
+
+@app.function(
+    image=image,
+    gpu="L4",  # Whisper large-v3-turbo needs ~2 GB; an L4 is Modal's smallest GPU that vLLM supports well
+    volumes={"/root/.cache/huggingface": huggingface_cache, "/root/.cache/vllm": vllm_cache},
+    secrets=[modal.Secret.from_name("archive-vllm")],
+    scaledown_window=15 * MINUTES,
+    timeout=10 * MINUTES,  # a transcription of VOICE_MAX_AUDIO_SECONDS (10 min) of audio fits easily
+)
+@modal.concurrent(max_inputs=16)
+@modal.web_server(port=PORT, startup_timeout=15 * MINUTES)
+def serve_whisper():
+    _start_vllm(WHISPER_MODEL)
+
+
+def _start_vllm(model: str, *flags: str) -> None:
     subprocess.Popen(
         [
             "vllm",
             "serve",
-            MODEL,
+            model,
             "--host=0.0.0.0",
             f"--port={PORT}",
-            "--max-model-len=8192",
             "--gpu-memory-utilization=0.90",  # the GPU is this container's alone
+            *flags,
         ]
     )

@@ -43,6 +43,8 @@ export interface NodeCompositionOptions {
   endpoints?: Config["inference"]["endpoints"] | undefined;
   /** Also run the BullMQ workers and the scheduler in this process (emulator, worker entry). */
   workers?: boolean;
+  /** How long retrieval may hold up a chat reply (chat's default: 300 ms); tests on a busy box give more. */
+  retrievalBudgetMs?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
     codeRunner: sandbox.service,
+    retrievalBudgetMs: options.retrievalBudgetMs,
   });
   const openai = createOpenAIFunction({
     chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),

@@ -29,7 +29,7 @@ export interface LocalVoiceTools {
 const openaiVoices = ["alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse"];
 const defaultVoice = "kal16";
 /** Sentences are synthesized in groups of about this many characters; the first group is answered at once. */
-const chunkChars = 600;
+const chunkChars = 300;
 const recognizerRate = 16_000;
 /** OpenAI's `pcm` is 24 kHz; clients play it at that rate. */
 const pcmRate = 24_000;

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 
 /**
- * `npm run bench [-- chat|memory|library|sandbox ...]`: runs the benchmarks, prints Markdown tables and
+ * `npm run bench [-- chat|memory|library|sandbox|voice ...]`: runs the benchmarks, prints Markdown tables and
  * writes JSON to test/bench/results/<name>.json.
  */
 interface BenchResult {
@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<BenchResult>> = {
   memory: async () => (await import("./memory.js")).benchMemory(),
   library: async () => (await import("./library.js")).benchLibrary(),
   sandbox: async () => (await import("./sandbox.js")).benchSandbox(),
+  voice: async () => (await import("./voice.js")).benchVoice(),
 };
 
 const requested = process.argv.slice(2).filter((name) => !name.startsWith("-"));

@@ -5,6 +5,7 @@ import { memoryContract } from "./memory.js";
 import { openaiRoutesContract } from "./openai-routes.js";
 import { sandboxContract } from "./sandbox.js";
 import type { ContractTarget } from "./target.js";
+import { voiceContract } from "./voice.js";
 
 /** Every contract suite; each runtime runner calls this once. */
 export function defineContracts(target: () => ContractTarget) {
@@ -14,4 +15,5 @@ export function defineContracts(target: () => ContractTarget) {
   memoryContract(target);
   libraryContract(target);
   sandboxContract(target);
+  voiceContract(target);
 }

@@ -10,6 +10,8 @@ export interface ContractTarget {
   coldStore: boolean;
   /** The model `/v1/embeddings` serves: the local model on Node by default, the engine's on Workers. */
   embeddingModel: string;
+  /** Which voice backend serves both directions there. */
+  voiceBackend: "local" | "pool";
 }
 
 export const contractKeys = { alice: "alice-key-0123456789", bob: "bob-key-0123456789" };
