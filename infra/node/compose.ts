@@ -2,6 +2,7 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createUiFunction } from "../../functions/ui/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
@@ -19,6 +20,7 @@ import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { readSystemStats } from "./system-stats.js";
+import { createFileUiAssets } from "./ui-assets.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
@@ -89,7 +91,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, memory.fn, library.fn],
+    functions: [chat, memory.fn, library.fn, createUiFunction({ assets: createFileUiAssets() })],
     metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),

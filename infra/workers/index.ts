@@ -2,6 +2,7 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createUiFunction } from "../../functions/ui/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
@@ -14,8 +15,10 @@ import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { version } from "../../shared/version.js";
 import { createPerRequestRedis } from "./redis.js";
+import { createBindingUiAssets, type AssetsBinding } from "./ui-assets.js";
 
-type WorkerEnv = ConfigSource;
+/** Vars and secrets are strings; bindings (ASSETS) are objects. */
+type WorkerEnv = Record<string, unknown> & { ASSETS?: AssetsBinding };
 type App = ReturnType<typeof createApp>;
 
 /**
@@ -24,7 +27,8 @@ type App = ReturnType<typeof createApp>;
  * (Redis) is leased per request.
  */
 function build(env: WorkerEnv): App {
-  const config = loadConfig(env);
+  const vars: ConfigSource = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  const config = loadConfig(vars);
   if (!config.auth.apiKeys) {
     throw new ConfigError(["ARCHIVE_API_KEYS is required on Workers: a Worker is reachable by anyone"]);
   }
@@ -63,7 +67,7 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, memory.fn, library.fn],
+    functions: [chat, memory.fn, library.fn, createUiFunction({ assets: createBindingUiAssets(env.ASSETS) })],
     metricsSources: [memory.metricsSource, library.metricsSource],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
