@@ -3,6 +3,7 @@ import { foundationContract } from "./foundation.js";
 import { libraryContract } from "./library.js";
 import { memoryContract } from "./memory.js";
 import type { ContractTarget } from "./target.js";
+import { uiContract } from "./ui.js";
 
 /** Every contract suite; each runtime runner calls this once. */
 export function defineContracts(target: () => ContractTarget) {
@@ -10,4 +11,5 @@ export function defineContracts(target: () => ContractTarget) {
   chatContract(target);
   memoryContract(target);
   libraryContract(target);
+  uiContract(target);
 }

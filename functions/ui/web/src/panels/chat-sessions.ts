@@ -1,13 +1,9 @@
 import { messageOf, type Api } from "../api.js";
 import { h, replaceChildren } from "../dom.js";
 
-export interface ChatSession {
-  id: string;
-  title: string;
-  created_at: string;
-  updated_at: string;
-  messages: number;
-}
+import type { ChatSession } from "../../../../chat/session-store.js";
+
+export type { ChatSession };
 
 export interface SessionList {
   element: HTMLElement;

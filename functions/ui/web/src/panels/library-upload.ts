@@ -1,12 +1,6 @@
 import { messageOf, type Api } from "../api.js";
+import type { JobStatus } from "../../../../library/schema.js";
 import { h } from "../dom.js";
-
-interface JobStatus {
-  state: "queued" | "active" | "completed" | "failed";
-  progress: { stage: string; pages: number | null; chunks_done: number; chunks_total: number };
-  document_id: string;
-  error?: { code: string; message: string };
-}
 
 const stageNames: Record<string, string> = {
   queued: "Queued",

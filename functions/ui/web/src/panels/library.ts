@@ -1,27 +1,11 @@
 import { messageOf } from "../api.js";
 import { field, formatBytes, formatNumber, formatTime, h, replaceChildren } from "../dom.js";
+import type { LibraryDocument } from "../../../../library/records.js";
+import type { SearchChunk } from "../../../../library/schema.js";
+import type { LibraryStats } from "../../../../library/service.js";
+import { createPager } from "../pager.js";
 import { uploadDocument } from "./library-upload.js";
 import type { Panel, PanelContext } from "./panel.js";
-
-interface LibraryDocument {
-  id: string;
-  filename: string;
-  file_type: "pdf" | "txt" | "md";
-  size_bytes: number;
-  pages: number | null;
-  chunks: number;
-  created_at: string;
-}
-
-interface SearchChunk {
-  text: string;
-  score: number;
-  document_id: string;
-  filename: string;
-  page: number | null;
-  chunk_index: number;
-  total_chunks: number;
-}
 
 /** What chat passes when a library citation is clicked. */
 interface CitationDetail {
@@ -40,12 +24,9 @@ export const libraryPanel: Panel = {
 };
 
 function createLibrary({ api, announce }: PanelContext) {
-  let offset = 0;
   const uploads = h("ul", { class: "uploads", "aria-label": "Uploads" });
   const documents = h("ul", { class: "cards", "aria-label": "Documents" });
-  const pager = h("p", { class: "pager" });
-  const previous = h("button", { type: "button", class: "quiet" }, "Previous page");
-  const next = h("button", { type: "button", class: "quiet" }, "Next page");
+  const pager = createPager(pageSize, () => void load());
   const results = h("ol", { class: "cards", "aria-label": "Library search results" });
   const cited = h("div", { class: "selected" });
   const stats = h("p", { class: "figures" });
@@ -140,27 +121,16 @@ function createLibrary({ api, announce }: PanelContext) {
   async function load() {
     try {
       const [page, figures] = await Promise.all([
-        api.json<{ documents: LibraryDocument[]; total: number }>(`/library/documents?limit=${pageSize}&offset=${offset}`),
-        api.json<{ documents: number; chunks: number }>("/library/stats"),
+        api.json<{ documents: LibraryDocument[]; total: number }>(`/library/documents?limit=${pageSize}&offset=${pager.offset()}`),
+        api.json<LibraryStats>("/library/stats"),
       ]);
       replaceChildren(documents, page.documents.length === 0 ? h("li", { class: "empty" }, "The library is empty.") : page.documents.map(documentCard));
-      const last = Math.min(page.total, offset + page.documents.length);
-      pager.textContent = page.total === 0 ? "" : `${offset + 1}–${last} of ${page.total}`;
-      previous.disabled = offset === 0;
-      next.disabled = last >= page.total;
+      pager.update(page.documents.length, page.total);
       stats.textContent = `${figures.documents} documents, ${figures.chunks} chunks`;
     } catch (error) {
       announce(`Could not load the library: ${messageOf(error)}`);
     }
   }
-  previous.addEventListener("click", () => {
-    offset = Math.max(0, offset - pageSize);
-    void load();
-  });
-  next.addEventListener("click", () => {
-    offset += pageSize;
-    void load();
-  });
 
   /**
    * A chat citation names a document, page and passage. The passage is found again by searching
@@ -197,7 +167,7 @@ function createLibrary({ api, announce }: PanelContext) {
     results,
     h("h3", {}, "Documents"),
     documents,
-    h("div", { class: "pager-row" }, previous, pager, next),
+    pager.element,
   );
   return {
     element,

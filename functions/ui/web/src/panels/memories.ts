@@ -1,17 +1,9 @@
 import { messageOf } from "../api.js";
 import { field, formatNumber, formatTime, h, replaceChildren } from "../dom.js";
+import type { MemoryItem as Memory } from "../../../../memory/records.js";
+import { createPager } from "../pager.js";
 import { createArchiveTier } from "./memory-archive.js";
 import type { Panel, PanelContext } from "./panel.js";
-
-export interface Memory {
-  id: string;
-  message: string;
-  perplexity: number | null;
-  surprise_score: number | null;
-  created_at: string;
-  session_id: string | null;
-  similarity?: number;
-}
 
 const pageSize = 20;
 
@@ -24,11 +16,8 @@ export const memoriesPanel: Panel = {
 
 /** What Archive remembers: add, page through, search, delete; the cold archive below. */
 function createMemories({ api, announce }: PanelContext) {
-  let offset = 0;
   const list = h("ol", { class: "cards", "aria-label": "Memories" });
-  const pager = h("p", { class: "pager" });
-  const previous = h("button", { type: "button", class: "quiet" }, "Previous page");
-  const next = h("button", { type: "button", class: "quiet" }, "Next page");
+  const pager = createPager(pageSize, () => void load());
   const stats = h("p", { class: "figures" });
   const selected = h("div", { class: "selected", "aria-live": "polite" });
   const results = h("ol", { class: "cards", "aria-label": "Search results" });
@@ -63,14 +52,11 @@ function createMemories({ api, announce }: PanelContext) {
   async function load() {
     try {
       const [page, figures] = await Promise.all([
-        api.json<{ memories: Memory[]; total: number }>(`/memories?limit=${pageSize}&offset=${offset}`),
+        api.json<{ memories: Memory[]; total: number }>(`/memories?limit=${pageSize}&offset=${pager.offset()}`),
         api.json<{ hot: number; archived: number; total: number; embedder: string; threshold: number }>("/memories/stats"),
       ]);
       replaceChildren(list, page.memories.length === 0 ? h("li", { class: "empty" }, "No memories yet.") : page.memories.map(card));
-      const last = Math.min(page.total, offset + page.memories.length);
-      pager.textContent = page.total === 0 ? "" : `${offset + 1}–${last} of ${page.total}`;
-      previous.disabled = offset === 0;
-      next.disabled = last >= page.total;
+      pager.update(page.memories.length, page.total);
       stats.textContent = `${figures.hot} memories in Redis, ${figures.archived} archived · embedder ${figures.embedder}`;
     } catch (error) {
       announce(`Could not load memories: ${messageOf(error)}`);
@@ -95,7 +81,7 @@ function createMemories({ api, announce }: PanelContext) {
       .then(async () => {
         addInput.value = "";
         announce("Memory saved.");
-        offset = 0;
+        pager.reset();
         await load();
       })
       .catch((error: unknown) => announce(`Could not save: ${messageOf(error)}`));
@@ -110,15 +96,6 @@ function createMemories({ api, announce }: PanelContext) {
         announce(`${memories.length} memories found.`);
       })
       .catch((error: unknown) => announce(`Search failed: ${messageOf(error)}`));
-  });
-
-  previous.addEventListener("click", () => {
-    offset = Math.max(0, offset - pageSize);
-    void load();
-  });
-  next.addEventListener("click", () => {
-    offset += pageSize;
-    void load();
   });
 
   /** A citation from chat: the memory it names, on top. */
@@ -145,7 +122,7 @@ function createMemories({ api, announce }: PanelContext) {
     results,
     h("h3", {}, "All memories"),
     list,
-    h("div", { class: "pager-row" }, previous, pager, next),
+    pager.element,
     archive.element,
   );
   return {

@@ -1,22 +1,8 @@
 import { messageOf, type Api } from "../api.js";
 import { field, formatBytes, formatTime, h, replaceChildren } from "../dom.js";
+import type { ArchiveStats } from "../../../../memory/archive.js";
+import type { MemoryItem as ArchivedMemory } from "../../../../memory/records.js";
 
-interface ArchiveStats {
-  archived: number;
-  cold_store: string | null;
-  batches: number | null;
-  bytes: number | null;
-  oldest_created_at: string | null;
-  newest_created_at: string | null;
-  last_run: { finished_at: string; archived: number } | null;
-}
-
-interface ArchivedMemory {
-  id: string;
-  message: string;
-  created_at: string;
-  similarity?: number;
-}
 
 /** The cold tier: figures, search and restore (`/memories/archive/*`); 501 on Workers is shown as such. */
 export function createArchiveTier(api: Api, announce: (message: string) => void, onRestored: () => void) {
