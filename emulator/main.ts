@@ -40,6 +40,7 @@ async function main() {
 
   logger.info("archive_started", {
     url: http.url,
+    ui: `${http.url}/ui/`,
     health: `${http.url}/health`,
     metrics: `${http.url}/metrics`,
     openai_base_url: `${http.url}/v1`,
