@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { composeNode } from "../infra/node/compose.js";
-import { exitOnStartupError, onShutdown, serveHttp } from "../infra/node/serve.js";
+import { checkRedisReachable } from "../infra/node/redis.js";
+import { assertPortFree, exitOnStartupError, onShutdown, serveHttp } from "../infra/node/serve.js";
 import { ConfigError, loadConfig } from "../shared/config.js";
 import { assertSafeToListen } from "../shared/listen-safety.js";
 import { createLogger } from "../shared/logger.js";
@@ -17,9 +18,14 @@ async function main() {
   assertSafeToListen(config);
   const logger = createLogger({ level: config.logLevel });
 
+  // Before Redis: a taken port must not cost a redis-server start (and its stop).
+  await assertPortFree(config.host, config.port);
   let redisServer: RunningRedis | undefined;
   if (!config.redisUrl) {
-    redisServer = await startRedisServer({ dataDir: join(config.dataDir, "redis") });
+    redisServer = await startRedisServer({
+      dataDir: join(config.dataDir, "redis"),
+      onOrphanStopped: (pid) => logger.warn("redis_orphan_stopped", { pid, dir: join(config.dataDir, "redis") }),
+    });
     const started = redisServer;
     logger.info("redis_started", { pid: started.pid, port: started.port, dir: join(config.dataDir, "redis") });
     // Even on a crash, the child must not outlive us. TensorFlow.js installs handlers that rethrow
@@ -34,12 +40,14 @@ async function main() {
     process.on("unhandledRejection", crash);
   }
   const redisUrl = config.redisUrl ?? redisServer!.url;
+  if (config.redisUrl) await checkRedisReachable(redisUrl, logger);
   const inference = await resolveInference(config, logger);
   const system = composeNode({ config, redisUrl, logger, endpoints: inference.endpoints, workers: true });
   const http = await serveHttp(system.app.fetch, config.host, config.port);
 
   logger.info("archive_started", {
     url: http.url,
+    pid: process.pid,
     ui: `${http.url}/ui/`,
     health: `${http.url}/health`,
     metrics: `${http.url}/metrics`,
@@ -47,6 +55,7 @@ async function main() {
     redis: redisServer ? `private redis-server on :${redisServer.port} (data in ${join(config.dataDir, "redis")})` : redactUrl(redisUrl),
     redis_pid: redisServer?.pid,
     inference: inference.kind,
+    voice: `speech-to-text: ${system.voice.stt}, text-to-speech: ${system.voice.tts}`,
     auth: config.auth.apiKeys ? `on (${config.auth.apiKeys.size} keys)` : "off (loopback only)",
   });
 
@@ -60,4 +69,6 @@ async function main() {
   });
 }
 
-main().catch((error: unknown) => exitOnStartupError(error, (e) => (e instanceof ConfigError ? e.message : undefined)));
+main().catch((error: unknown) =>
+  exitOnStartupError(error, (e) => (e instanceof ConfigError ? e.message : undefined)),
+);

@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdir, realpath } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { StartupError } from "../infra/node/serve.js";
+import { findRedisServersOnDir, stopOrphan } from "./redis-orphans.js";
 
 /**
  * Starts a private `redis-server` child: the emulator's default store and the test harness's.
@@ -13,6 +15,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Path of the redis-server binary. */
   binary?: string;
+  /** Told about each orphan redis-server stopped before the start (it outlived a crashed Archive). */
+  onOrphanStopped?: (pid: number) => void;
 }
 
 export interface RunningRedis {
@@ -38,16 +42,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The child lives in its own process group, so a terminal's Ctrl-C reaches Archive alone and
+ * Archive stops Redis last (after the jobs that still write to it). It gets SIGTERM from the
+ * kernel when its parent dies for any reason (kill -9, OOM), so a crash never leaves it running;
+ * and a start first stops any orphan still serving the same data directory, so two servers never
+ * append to one file.
+ */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
+  const dir = options.dataDir ? await prepareDir(options.dataDir) : undefined;
+  if (dir) await reclaimDataDir(dir, options.onOrphanStopped);
   const port = options.port ?? (await freePort());
-  const persistence = options.dataDir
-    ? ["--dir", await prepareDir(options.dataDir), "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+  const persistence = dir
+    ? ["--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
     : ["--appendonly", "no", "--save", ""];
-  const child = spawn(
+  const redisCommand = [
     options.binary ?? "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--maxmemory-policy", "noeviction", "--daemonize", "no", "--loglevel", "warning", ...persistence],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+    ...["--port", String(port), "--bind", "127.0.0.1", "--maxmemory-policy", "noeviction", "--daemonize", "no", "--loglevel", "warning", ...persistence],
+  ];
+  // setpriv sets the parent-death signal and then execs redis-server, so the pid is Redis's own.
+  const command = hasSetpriv() ? ["setpriv", "--pdeathsig", "SIGTERM", "--", ...redisCommand] : redisCommand;
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -66,7 +81,25 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 async function prepareDir(dir: string) {
   const absolute = resolve(dir);
   await mkdir(absolute, { recursive: true });
-  return absolute;
+  // The kernel reports a process's cwd with symlinks resolved; compare like with like.
+  return realpath(absolute);
+}
+
+/** Stops a redis-server whose Archive died before it could; refuses if a live Archive still owns the directory. */
+async function reclaimDataDir(dir: string, onStopped: ((pid: number) => void) | undefined) {
+  for (const server of await findRedisServersOnDir(dir)) {
+    if (server.ownedByLiveArchive) {
+      throw new StartupError(`${dir} is in use by a redis-server (pid ${server.pid}) of a running Archive (pid ${server.parentPid}); stop it first or set ARCHIVE_DATA_DIR to another directory`);
+    }
+    await stopOrphan(server.pid);
+    onStopped?.(server.pid);
+  }
+}
+
+let setprivPresent: boolean | undefined;
+function hasSetpriv(): boolean {
+  setprivPresent ??= process.platform === "linux" && spawnSync("setpriv", ["--version"], { stdio: "ignore" }).status === 0;
+  return setprivPresent;
 }
 
 async function waitForPort(port: number, child: ChildProcess, output: () => string) {

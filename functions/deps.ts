@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Clock, IdGenerator } from "../shared/clock.js";
 import type { Config } from "../shared/config.js";
+import type { AppError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { RedisKeys } from "../shared/redis-keys.js";
 
@@ -16,6 +17,11 @@ export interface RedisLease {
 
 export interface RedisProvider {
   acquire(): Promise<RedisLease>;
+  /**
+   * While the connection is known to be down, the 503 to answer instead of a command's failure
+   * (which would otherwise be an opaque 500). Decided by connection state, never by error text.
+   */
+  outage?(): AppError | undefined;
 }
 
 /** Host facts only a runtime can read (`node:os` on Node; nothing in workerd). */

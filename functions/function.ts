@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "./context.js";
+import type { HealthCheck } from "./health/checks.js";
 
 /**
  * One HTTP function as the router sees it: its routes (full paths, mounted at `/`), the health
@@ -9,5 +10,7 @@ export interface ArchiveFunction {
   name: string;
   routes: Hono<AppEnv>;
   checks: readonly string[];
+  /** Checks only `/<name>/health` runs: too costly for every `/health` (e.g. voice's real round trip). */
+  ownChecks?: readonly HealthCheck[];
   bodyLimits?: readonly { pathPrefix: string; maxBytes: number }[];
 }

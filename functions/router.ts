@@ -5,10 +5,11 @@ import { matchedRoutes } from "hono/route";
 import type { Redis } from "ioredis";
 import { tapBody } from "../gpu/body-tap.js";
 import type { Logger } from "../shared/logger.js";
-import { AppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared/errors.js";
+import { AppError, isAppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared/errors.js";
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
 import { authenticate } from "./auth.js";
 import type { AppContext, AppEnv } from "./context.js";
+import { createCors } from "./cors.js";
 import type { CoreDeps, RedisLease } from "./deps.js";
 import type { ArchiveFunction } from "./function.js";
 import { createHealthRoutes } from "./health/routes.js";
@@ -50,6 +51,8 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     }
   });
 
+  // Before auth: a browser's preflight carries no key (see cors.ts).
+  if (deps.config.corsOrigins) app.use(createCors(deps.config.corsOrigins));
   app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey));
 
   // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.
@@ -87,7 +90,8 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    const appError = error instanceof HTTPException ? fromHttpException(error) : normalizeError(error);
+    const appError =
+      error instanceof HTTPException ? fromHttpException(error) : normalizeError(isAppError(error) ? error : (deps.redis.outage?.() ?? error));
     const requestId = c.get("requestId") ?? "unknown";
     const logger = c.get("logger") ?? deps.logger;
     if (appError.status >= 500) logger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });

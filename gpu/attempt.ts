@@ -24,7 +24,7 @@ export interface AttemptOptions {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body: string | undefined;
+  body: string | Uint8Array<ArrayBuffer> | undefined;
   stream: boolean;
   signal: AbortSignal | undefined;
   headerTimeoutMs: number;
@@ -63,6 +63,8 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
   };
   let finished = false;
   let committed = false;
+  // The idle deadline of a committed stream (see below); declared here so `finish` stops it too.
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const onCallerAbort = () => {
     controller.abort(signal?.reason);
     // Once the response is out, a caller that aborts without cancelling the body must still free the slot.
@@ -72,6 +74,8 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
     if (finished) return;
     finished = true;
     clearTimeout(timer);
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
     signal?.removeEventListener("abort", onCallerAbort);
     options.onFinish(result);
   };
@@ -154,10 +158,9 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
   // Only a pending read counts: a client that is slow to read is backpressure, not a stalled engine.
   let waitingSince = 0;
   let reading = false;
-  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const checkIdle = () => {
     idleTimer = undefined;
-    if (!reading) return;
+    if (!reading || finished) return;
     const quietFor = options.now() - waitingSince;
     if (quietFor >= options.idleTimeoutMs) controller.abort(timeoutError(`no data for ${options.idleTimeoutMs} ms`));
     else idleTimer = setTimeout(checkIdle, options.idleTimeoutMs - quietFor);
@@ -177,7 +180,7 @@ export async function sendAttempt(options: AttemptOptions): Promise<AttemptOutco
       }
       waitingSince = options.now();
       reading = true;
-      idleTimer ??= setTimeout(checkIdle, options.idleTimeoutMs);
+      if (!finished) idleTimer ??= setTimeout(checkIdle, options.idleTimeoutMs);
       try {
         const result = await reader.read();
         reading = false;

@@ -101,4 +101,24 @@ describe("tapBody", () => {
     reader.releaseLock();
     expect(tapBody(started, {})).not.toBe(started);
   });
+
+  it("a cancel while a read is pending: the late answer reaches neither the taps' end nor the closed stream", async () => {
+    let answer!: (result: ReadableStreamReadResult<Uint8Array>) => void;
+    const source: ChunkSource = {
+      read: () => new Promise((resolve) => (answer = resolve)),
+      async cancel() {
+        // A real source (the pool's attempt) answers the pending read with `done` once cancelled.
+        answer({ done: true, value: undefined });
+      },
+    };
+    const seen: string[] = [];
+    const stream = createTappedStream(source, { end: () => void seen.push("end"), cancel: () => void seen.push("cancel") });
+    const reader = stream.getReader();
+    const pending = reader.read();
+    await new Promise((resolve) => setImmediate(resolve));
+    await reader.cancel("client left");
+    expect(await pending).toEqual({ done: true, value: undefined });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(["cancel"]);
+  });
 });

@@ -44,6 +44,9 @@ export function createTappedStream(source: ChunkSource, tap?: BodyTap): Readable
   const state: TapState = { taps: tap ? [tap] : [], started: false };
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let enqueued = false;
+  // A consumer may cancel while a read is pending; the read's late answer must then touch neither
+  // the taps (an `end` after a cancel would save half a reply as a whole one) nor the controller.
+  let cancelled = false;
   // emitters[i] hands a chunk to tap i, the last one to the consumer; built once, at the first read.
   let emitters: ((bytes: Uint8Array) => void)[] = [];
 
@@ -86,10 +89,12 @@ export function createTappedStream(source: ChunkSource, tap?: BodyTap): Readable
           try {
             result = await source.read();
           } catch (error) {
+            if (cancelled) return;
             for (const each of taps) each.error?.(error);
             controller.error(error);
             return;
           }
+          if (cancelled) return;
           if (result.done) {
             for (let index = 0; index < taps.length; index++) {
               try {
@@ -99,7 +104,7 @@ export function createTappedStream(source: ChunkSource, tap?: BodyTap): Readable
                 return;
               }
             }
-            controller.close();
+            if (!cancelled) controller.close();
             return;
           }
           try {
@@ -112,6 +117,7 @@ export function createTappedStream(source: ChunkSource, tap?: BodyTap): Readable
         }
       },
       async cancel(reason) {
+        cancelled = true;
         for (const each of state.taps) each.cancel?.(reason);
         await source.cancel(reason);
       },

@@ -4,26 +4,31 @@
  * more (vLLM's `prompt_logprobs`, `stop_reason`, …), hence the open index signatures on requests.
  */
 
-export type ChatRole = "system" | "user" | "assistant" | "tool" | "developer";
+export type ChatRole = "system" | "user" | "assistant" | "tool" | "developer" | "function";
 
+/** `text`, `image_url`, `input_audio`, `refusal`, or an engine's own (vLLM's `video_url`, …). */
 export interface ChatContentPart {
-  type: "text" | "image_url" | "input_audio";
+  type: string;
   text?: string;
-  image_url?: { url: string; detail?: "auto" | "low" | "high" };
+  image_url?: { url: string; detail?: string };
+  input_audio?: { data: string; format: string };
+  [extension: string]: unknown;
 }
 
 export interface ChatToolCall {
   id: string;
-  type: "function";
-  function: { name: string; arguments: string };
+  type: string;
+  function?: { name: string; arguments: string };
+  [extension: string]: unknown;
 }
 
 export interface ChatMessage {
   role: ChatRole;
-  content: string | ChatContentPart[] | null;
+  content?: string | ChatContentPart[] | null;
   name?: string;
   tool_calls?: ChatToolCall[];
   tool_call_id?: string;
+  [extension: string]: unknown;
 }
 
 export interface StreamOptions {
@@ -53,8 +58,8 @@ export interface ChatCompletionRequest extends SamplingParameters {
   max_completion_tokens?: number | null;
   logprobs?: boolean | null;
   top_logprobs?: number | null;
-  response_format?: { type: "text" | "json_object" | "json_schema"; json_schema?: unknown };
-  tools?: unknown[];
+  response_format?: { type: "text" | "json_object" | "json_schema"; json_schema?: unknown; [extension: string]: unknown } | null;
+  tools?: unknown[] | null;
   tool_choice?: unknown;
 }
 

@@ -1,3 +1,4 @@
+import type { ModelInfo } from "./model-discovery.js";
 import type { Clock } from "../shared/clock.js";
 import type { Config, InferenceEndpointConfig } from "../shared/config.js";
 import type { Logger } from "../shared/logger.js";
@@ -7,8 +8,10 @@ import type { PoolSnapshot } from "./pool-snapshot.js";
 /** The pool's contract, apart from its implementation (pool.ts) so consumers can depend on types only. */
 export interface PoolRequestInit {
   method?: string;
-  /** A string is sent as is; anything else as JSON. */
+  /** A string or bytes are sent as they are; anything else as JSON. */
   body?: unknown;
+  /** The body's media type when it is not JSON (e.g. a multipart upload to `/v1/audio/transcriptions`). */
+  contentType?: string;
   /** The client's disconnect: aborts the wait in the queue or the upstream request. */
   signal?: AbortSignal;
   /** Streamed response: resolve only after the first body chunk (time to first token). */
@@ -30,6 +33,8 @@ export interface InferencePool {
   request(path: string, init?: PoolRequestInit): Promise<Response>;
   /** Model to use: the configured one, else the first id of an endpoint's `GET /v1/models` (cached). */
   model(signal?: AbortSignal): Promise<string>;
+  /** The model and its context window (`max_model_len` of `GET /v1/models`, same cached answer). */
+  modelInfo(signal?: AbortSignal): Promise<ModelInfo>;
   /** Probe every endpoint's `GET /health` now; returns the snapshot afterwards. */
   check(timeoutMs: number): Promise<PoolSnapshot>;
   snapshot(): PoolSnapshot;
@@ -51,7 +56,7 @@ export type InferencePoolConfig = Pick<
  */
 export type PoolFetch = (
   url: string,
-  init: { method?: string; headers: Record<string, string>; body?: string | null; signal?: AbortSignal },
+  init: { method?: string; headers: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> | null; signal?: AbortSignal },
 ) => Promise<Response>;
 
 export interface InferencePoolOptions {

@@ -170,9 +170,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     return endpoint;
   };
 
-  const headersFor = (endpoint: Endpoint, hasBody: boolean, stream: boolean) => {
+  const headersFor = (endpoint: Endpoint, contentType: string | undefined, stream: boolean) => {
     const headers: Record<string, string> = { accept: stream ? "text/event-stream" : "application/json" };
-    if (hasBody) headers["content-type"] = "application/json";
+    if (contentType) headers["content-type"] = contentType;
     const authorization = config.apiKey ? `Bearer ${config.apiKey}` : endpoint.basicAuth;
     if (authorization) headers.authorization = authorization;
     return headers;
@@ -184,7 +184,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     if (listing) await listing;
     const stream = init.stream === true;
     const method = init.method ?? (init.body === undefined ? "GET" : "POST");
-    const body = init.body === undefined || typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+    const raw = init.body === undefined || typeof init.body === "string" || init.body instanceof Uint8Array;
+    const body = raw ? (init.body as string | Uint8Array<ArrayBuffer> | undefined) : JSON.stringify(init.body);
+    const contentType = body === undefined ? undefined : (init.contentType ?? "application/json");
     const headerTimeoutMs =
       init.timeoutMs ??
       (stream || method === "GET" ? config.connectTimeoutMs : config.connectTimeoutMs + config.firstTokenTimeoutMs);
@@ -200,7 +202,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
         fetch: fetchImpl,
         url: endpoint.baseUrl + path,
         method,
-        headers: headersFor(endpoint, body !== undefined, stream),
+        headers: headersFor(endpoint, contentType, stream),
         body,
         stream,
         signal: init.signal,
@@ -221,7 +223,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     // A slow endpoint never gets a second probe stacked on the first; callers share the running one.
     const running = probes.get(endpoint);
     if (running) return running;
-    const run = probeHealth({ fetch: fetchImpl, baseUrl: endpoint.baseUrl, headers: headersFor(endpoint, false, false), timeoutMs })
+    const run = probeHealth({ fetch: fetchImpl, baseUrl: endpoint.baseUrl, headers: headersFor(endpoint, undefined, false), timeoutMs })
       .then((problem) => (problem === undefined ? markSuccess(endpoint) : markFailure(endpoint, problem)))
       .finally(() => {
         probes.delete(endpoint);
@@ -236,7 +238,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     await Promise.all(Array.from(registry.endpoints(), (endpoint) => probe(endpoint, timeoutMs)));
   };
 
-  const model = createModelResolver({ configured: config.model, request, logger });
+  const models = createModelResolver({ configured: config.model, request, logger });
 
   const snapshot = () =>
     snapshotPool({
@@ -251,7 +253,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   return {
     request,
 
-    model,
+    model: models.model,
+
+    modelInfo: models.info,
 
     async check(timeoutMs) {
       await probeAll(timeoutMs);

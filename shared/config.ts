@@ -19,6 +19,7 @@ export const configVariables = {
   LOG_LEVEL: { schema: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"), doc: "Minimum level of the JSON log lines." },
   ARCHIVE_API_KEYS: { schema: z.string().optional(), doc: "`key1:alice,key2:bob` turns on bearer-token auth; each key maps to a tenant. Unset: auth off, tenant `default`, loopback only." },
   ARCHIVE_METRICS_KEY: { schema: z.string().min(8).optional(), doc: "If set, `/metrics` and `/metrics/prometheus` require `Authorization: Bearer <this>`." },
+  ARCHIVE_CORS_ORIGINS: { schema: z.string().optional(), doc: "Browser origins allowed to call the API (CORS), comma-separated (`https://app.example.com,http://localhost:5173`), or `*` (only with ARCHIVE_API_KEYS). Unset: no cross-origin access." },
   MAX_BODY_BYTES: { schema: integer(1024, 1 << 30).default(1 << 20), doc: "Largest JSON request body (bytes); larger gets 413." },
   INFERENCE_ENDPOINTS: { schema: z.string().optional(), doc: "Comma-separated vLLM base URLs; `url#N` sets that endpoint's concurrency limit." },
   INFERENCE_API_KEY: { schema: z.string().optional(), doc: "Bearer token sent to the inference endpoints (vLLM `--api-key`)." },
@@ -36,9 +37,14 @@ export const configVariables = {
   EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
   EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model served by the pool's `/v1/embeddings`; required when EMBEDDINGS=pool." },
   EMBEDDINGS_THREADS: { schema: integer(1, 64).optional(), doc: "Worker threads running the local model (EMBEDDINGS=local), each with its own copy of the model (~150 MB); default min(2, CPU cores)." },
+  EMBEDDINGS_MAX_INPUTS: { schema: integer(1, 100000).default(2048), doc: "Most texts in one `POST /v1/embeddings` request (OpenAI's limit is 2048)." },
+  EMBEDDINGS_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(32768), doc: "Most characters in one text of `POST /v1/embeddings` (~8k tokens, OpenAI's per-input limit)." },
   MEMORY_WEIGHT_PERPLEXITY: { schema: fraction.default(0.6), doc: "Weight of normalized perplexity in the surprise score." },
   MEMORY_WEIGHT_NOVELTY: { schema: fraction.default(0.4), doc: "Weight of novelty (normalized cosine distance to the nearest memory)." },
-  MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "Store a captured turn when its surprise is at least this." },
+  MEMORY_CAPTURE: { schema: z.enum(["all", "surprising"]).default("all"), doc: "`all`: every user turn that reaches chat is remembered (surprise becomes its importance). `surprising`: only turns whose surprise is at least MEMORY_THRESHOLD." },
+  MEMORY_THRESHOLD: { schema: fraction.default(0.7), doc: "With MEMORY_CAPTURE=surprising: store a captured turn when its surprise is at least this." },
+  MEMORY_LEXICAL_WEIGHT: { schema: fraction.default(0.6), doc: "Share of the lexical (BM25) ranking in memory search; the vector ranking gets the rest (score-normalized fusion)." },
+  MEMORY_IMPORTANCE_WEIGHT: { schema: fraction.default(0.05), doc: "How much a memory's importance (its surprise score, 0..1) adds to its fused search score." },
   MEMORY_RETRIEVAL: { schema: flag.default(true), doc: "Add relevant memories to chat context by default (per request: `archive.retrieval`)." },
   MEMORY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Memories added to a chat request." },
   MEMORY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for memories added to chat; similarity is (1 + cosine) / 2, so 0.5 is unrelated." },
@@ -50,10 +56,41 @@ export const configVariables = {
   LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
+  LIBRARY_FUSION: { schema: z.enum(["normalized", "rrf"]).default("normalized"), doc: "How library search fuses BM25 and vectors: `normalized` (weighted, per-query normalized scores) or `rrf` (weighted reciprocal rank)." },
+  LIBRARY_LEXICAL_WEIGHT: { schema: fraction.default(0.8), doc: "Share of BM25 in library search's fusion (vectors get the rest); chosen on the library eval's dev set." },
+  LIBRARY_EXACT_LEXICAL_WEIGHT: { schema: fraction.default(0.95), doc: "BM25's share for a quoted phrase or an identifier-looking query." },
+  LIBRARY_PHRASE_BONUS: { schema: fraction.default(0.3), doc: "Fused-score bonus for a chunk holding a 3+ term query word for word." },
+  RERANK_MODEL: { schema: z.string().optional(), doc: "Cross-encoder served by the pool's `/v1/rerank` (e.g. `BAAI/bge-reranker-v2-m3`); set to rerank library search's fused top RERANK_TOP_N." },
+  RERANK_TOP_N: { schema: integer(2, 100).default(20), doc: "Fused library hits sent to the reranker." },
+  RERANK_TIMEOUT_MS: { schema: integer(10, 60000).default(1500), doc: "Time budget of one rerank call; past it (or on any failure) the fused order is kept." },
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
+  RESPONSES_STORE_DAYS: { schema: integer(1, 3650).default(30), doc: "How long a stored `/v1/responses` answer (`store`, the default) can be continued with `previous_response_id`." },
+  CHAT_TOOLS: { schema: z.enum(["", "run_code"]).default(""), doc: "Tools Archive offers the model and runs itself on every chat request (per request: `archive.tools`): `run_code` runs Python/JavaScript in the sandbox." },
+  CHAT_TOOL_MAX_STEPS: { schema: integer(1, 16).default(4), doc: "Rounds of tool calls Archive runs for one chat request before the model must answer in text." },
+  SANDBOX_URL: { schema: z.url().optional(), doc: "A Node tier serving `/sandbox/execute` to forward code runs to (required on Workers, which cannot spawn processes). Unset on Node: runs locally under bubblewrap." },
+  SANDBOX_API_KEY: { schema: z.string().optional(), doc: "Bearer key sent to SANDBOX_URL (one of that tier's ARCHIVE_API_KEYS)." },
+  SANDBOX_CONCURRENCY: { schema: integer(1, 256).default(4), doc: "Code runs executing at once per process (each in its own slot and host uid)." },
+  SANDBOX_QUEUE_SIZE: { schema: integer(0, 10000).default(32), doc: "Runs allowed to wait for a free slot; beyond it 429 + Retry-After." },
+  SANDBOX_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a run waits for a slot before 429." },
+  SANDBOX_TIMEOUT_MS: { schema: integer(100, 600000).default(5000), doc: "Wall-clock limit of a run when the request gives no `timeout_ms`." },
+  SANDBOX_MAX_TIMEOUT_MS: { schema: integer(100, 600000).default(30000), doc: "Largest `timeout_ms` a request may ask for." },
+  SANDBOX_MEMORY_MB: { schema: integer(16, 65536).default(256), doc: "Memory of one run (cgroup limit; address-space limit where cgroups are not writable)." },
+  SANDBOX_MAX_PROCESSES: { schema: integer(1, 4096).default(32), doc: "Processes and threads one run may have (pids cgroup and RLIMIT_NPROC of its host uid)." },
+  SANDBOX_MAX_OUTPUT_BYTES: { schema: integer(1024, 1 << 26).default(1 << 20), doc: "Bytes of stdout + stderr kept from a run; more stops it with `output_limit`." },
+  SANDBOX_UID_BASE: { schema: integer(1000, 4000000000).default(61000), doc: "First of the unprivileged host uids runs use (one per slot, plus one for probes); no other user may own them." },
+  VOICE_STT_ENDPOINTS: { schema: z.string().optional(), doc: "Base URLs of OpenAI-audio speech-to-text servers (vLLM with Whisper, Speaches), `url#N` as for INFERENCE_ENDPOINTS. Unset: the local backend (pocketsphinx)." },
+  VOICE_TTS_ENDPOINTS: { schema: z.string().optional(), doc: "Base URLs of OpenAI-audio text-to-speech servers (`POST /v1/audio/speech`: vllm-omni, Speaches, Kokoro-FastAPI). Unset: the local backend (flite)." },
+  VOICE_STT_MODEL: { schema: z.string().optional(), doc: "Transcription model to request from VOICE_STT_ENDPOINTS; default: the first the server lists at `/v1/models`." },
+  VOICE_TTS_MODEL: { schema: z.string().optional(), doc: "Speech model to request from VOICE_TTS_ENDPOINTS; default: the first the server lists at `/v1/models`." },
+  VOICE_DEFAULT_VOICE: { schema: z.string().min(1).max(64).optional(), doc: "Voice when a request names none; default `kal16` locally, `alloy` on the pool." },
+  VOICE_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest audio upload (bytes, OpenAI's limit by default); larger gets 413." },
+  VOICE_MAX_AUDIO_SECONDS: { schema: integer(1, 86400).default(600), doc: "Longest audio accepted for transcription (seconds); longer gets 413." },
+  VOICE_MAX_INPUT_CHARS: { schema: integer(1, 1000000).default(4096), doc: "Most characters of text to synthesize in one request (OpenAI's limit by default)." },
+  VOICE_CONCURRENCY: { schema: integer(1, 1024).default(2), doc: "Local backend: transcriptions and syntheses running at once (each is a CPU-bound process); the pool uses `url#N`." },
+  VOICE_QUEUE_SIZE: { schema: integer(0, 100000).default(8), doc: "Local backend: requests allowed to wait for a slot (at most INFERENCE_QUEUE_TIMEOUT_MS); beyond it 429 + Retry-After." },
 } as const;
 
 type Variables = typeof configVariables;
@@ -73,6 +110,8 @@ export interface Config {
   dataDir: string;
   logLevel: Raw["LOG_LEVEL"];
   auth: { apiKeys: ReadonlyMap<string, string> | null; metricsKey: string | undefined };
+  /** Origins a browser may call from: `*`, a list, or null (no CORS). */
+  corsOrigins: "*" | ReadonlySet<string> | null;
   maxBodyBytes: number;
   inference: {
     endpoints: InferenceEndpointConfig[];
@@ -91,14 +130,52 @@ export interface Config {
   memory: {
     weightPerplexity: number;
     weightNovelty: number;
+    capture: "all" | "surprising";
     threshold: number;
+    lexicalWeight: number;
+    importanceWeight: number;
     retrieval: boolean;
     retrievalTopK: number;
     retrievalMinSimilarity: number;
   };
   archive: { days: number; keepRecent: number; hour: number };
-  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
-  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+  library: {
+    dropDir: string | undefined;
+    dropTenant: string;
+    maxUploadBytes: number;
+    retrievalTopK: number;
+    retrievalMinSimilarity: number;
+    fusion: { method: "normalized" | "rrf"; lexicalWeight: number; exactLexicalWeight: number; phraseBonus: number };
+    rerank: { model: string | undefined; topN: number; timeoutMs: number };
+  };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; tools: readonly "run_code"[]; toolMaxSteps: number };
+  embeddingsApi: { maxInputs: number; maxInputChars: number };
+  responses: { storeDays: number };
+  sandbox: {
+    url: string | undefined;
+    apiKey: string | undefined;
+    concurrency: number;
+    queueSize: number;
+    queueTimeoutMs: number;
+    timeoutMs: number;
+    maxTimeoutMs: number;
+    memoryMb: number;
+    maxProcesses: number;
+    maxOutputBytes: number;
+    uidBase: number;
+  };
+  voice: {
+    sttEndpoints: InferenceEndpointConfig[];
+    ttsEndpoints: InferenceEndpointConfig[];
+    sttModel: string | undefined;
+    ttsModel: string | undefined;
+    defaultVoice: string | undefined;
+    maxUploadBytes: number;
+    maxAudioSeconds: number;
+    maxInputChars: number;
+    concurrency: number;
+    queueSize: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -133,15 +210,38 @@ function parseApiKeys(value: string | undefined, problems: string[]): Map<string
   return keys;
 }
 
-function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[]) {
+function parseCorsOrigins(value: string | undefined, authOn: boolean, problems: string[]): "*" | ReadonlySet<string> | null {
+  if (value === undefined) return null;
+  const entries = value.split(",").map((part) => part.trim()).filter(Boolean);
+  if (entries.includes("*")) {
+    // Without keys any web page the user visits could drive their local Archive.
+    if (!authOn) problems.push("ARCHIVE_CORS_ORIGINS: `*` requires ARCHIVE_API_KEYS (auth on); list the origins instead");
+    if (entries.length > 1) problems.push("ARCHIVE_CORS_ORIGINS: `*` stands alone");
+    return "*";
+  }
+  const origins = new Set<string>();
+  for (const entry of entries) {
+    // An origin is scheme://host[:port] — exactly what a browser sends in `Origin`, no path or slash.
+    const parsed = URL.canParse(entry) ? new URL(entry) : undefined;
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== entry) {
+      problems.push(`ARCHIVE_CORS_ORIGINS: "${entry}" is not an origin like https://app.example.com (scheme, host, optional port; no path)`);
+    } else {
+      origins.add(entry);
+    }
+  }
+  if (origins.size === 0 && entries.length === 0) problems.push("ARCHIVE_CORS_ORIGINS: set but lists no origin");
+  return origins;
+}
+
+function parseEndpoints(value: string | undefined, fallbackConcurrency: number, problems: string[], variable = "INFERENCE_ENDPOINTS") {
   const endpoints: InferenceEndpointConfig[] = [];
   for (const entry of (value ?? "").split(",").map((part) => part.trim()).filter(Boolean)) {
     const [base = "", limit] = entry.split("#");
     const maxConcurrency = limit === undefined ? fallbackConcurrency : Number(limit);
     if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
-      problems.push(`INFERENCE_ENDPOINTS: "${redactUrl(base)}" is not an http(s) URL`);
+      problems.push(`${variable}: "${redactUrl(base)}" is not an http(s) URL`);
     } else if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-      problems.push(`INFERENCE_ENDPOINTS: concurrency in "${entry}" must be a positive integer`);
+      problems.push(`${variable}: concurrency in "${entry}" must be a positive integer`);
     } else {
       endpoints.push({ url: base.replace(/\/+$/, ""), maxConcurrency });
     }
@@ -160,13 +260,19 @@ export function loadConfig(source: ConfigSource): Config {
     : result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
   // The hand-parsed variables are checked even when others are bad, so every problem is reported at once.
   const apiKeys = parseApiKeys(cleaned.ARCHIVE_API_KEYS, problems);
+  const corsOrigins = parseCorsOrigins(cleaned.ARCHIVE_CORS_ORIGINS, cleaned.ARCHIVE_API_KEYS !== undefined, problems);
   const concurrency = result.success ? result.data.INFERENCE_CONCURRENCY : 16;
   const endpoints = parseEndpoints(cleaned.INFERENCE_ENDPOINTS, concurrency, problems);
+  const sttEndpoints = parseEndpoints(cleaned.VOICE_STT_ENDPOINTS, concurrency, problems, "VOICE_STT_ENDPOINTS");
+  const ttsEndpoints = parseEndpoints(cleaned.VOICE_TTS_ENDPOINTS, concurrency, problems, "VOICE_TTS_ENDPOINTS");
   if (Boolean(cleaned.INFERENCE_MODAL_APP) !== Boolean(cleaned.INFERENCE_MODAL_FUNCTION)) {
     problems.push("INFERENCE_MODAL_APP and INFERENCE_MODAL_FUNCTION must be set together");
   }
   if (cleaned.EMBEDDINGS === "pool" && !cleaned.EMBEDDINGS_MODEL) {
     problems.push("EMBEDDINGS_MODEL: required when EMBEDDINGS=pool (the model the engine serves at /v1/embeddings)");
+  }
+  if (result.success && result.data.SANDBOX_TIMEOUT_MS > result.data.SANDBOX_MAX_TIMEOUT_MS) {
+    problems.push("SANDBOX_TIMEOUT_MS: must not exceed SANDBOX_MAX_TIMEOUT_MS");
   }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   const raw = result.data as Raw;
@@ -179,6 +285,7 @@ export function loadConfig(source: ConfigSource): Config {
     dataDir: raw.ARCHIVE_DATA_DIR,
     logLevel: raw.LOG_LEVEL,
     auth: { apiKeys, metricsKey: raw.ARCHIVE_METRICS_KEY },
+    corsOrigins,
     maxBodyBytes: raw.MAX_BODY_BYTES,
     inference: {
       endpoints,
@@ -200,7 +307,10 @@ export function loadConfig(source: ConfigSource): Config {
     memory: {
       weightPerplexity: raw.MEMORY_WEIGHT_PERPLEXITY,
       weightNovelty: raw.MEMORY_WEIGHT_NOVELTY,
+      capture: raw.MEMORY_CAPTURE,
       threshold: raw.MEMORY_THRESHOLD,
+      lexicalWeight: raw.MEMORY_LEXICAL_WEIGHT,
+      importanceWeight: raw.MEMORY_IMPORTANCE_WEIGHT,
       retrieval: raw.MEMORY_RETRIEVAL,
       retrievalTopK: raw.MEMORY_RETRIEVAL_TOP_K,
       retrievalMinSimilarity: raw.MEMORY_RETRIEVAL_MIN_SIMILARITY,
@@ -212,12 +322,48 @@ export function loadConfig(source: ConfigSource): Config {
       maxUploadBytes: raw.LIBRARY_MAX_UPLOAD_BYTES,
       retrievalTopK: raw.LIBRARY_RETRIEVAL_TOP_K,
       retrievalMinSimilarity: raw.LIBRARY_RETRIEVAL_MIN_SIMILARITY,
+      fusion: {
+        method: raw.LIBRARY_FUSION,
+        lexicalWeight: raw.LIBRARY_LEXICAL_WEIGHT,
+        exactLexicalWeight: raw.LIBRARY_EXACT_LEXICAL_WEIGHT,
+        phraseBonus: raw.LIBRARY_PHRASE_BONUS,
+      },
+      rerank: { model: raw.RERANK_MODEL, topN: raw.RERANK_TOP_N, timeoutMs: raw.RERANK_TIMEOUT_MS },
     },
     chat: {
       historyMessages: raw.CHAT_HISTORY_MESSAGES,
       maxMessages: raw.CHAT_MAX_MESSAGES,
       maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
       maxTokens: raw.CHAT_MAX_TOKENS,
+      tools: raw.CHAT_TOOLS ? [raw.CHAT_TOOLS] : [],
+      toolMaxSteps: raw.CHAT_TOOL_MAX_STEPS,
+    },
+    embeddingsApi: { maxInputs: raw.EMBEDDINGS_MAX_INPUTS, maxInputChars: raw.EMBEDDINGS_MAX_INPUT_CHARS },
+    responses: { storeDays: raw.RESPONSES_STORE_DAYS },
+    sandbox: {
+      url: raw.SANDBOX_URL,
+      apiKey: raw.SANDBOX_API_KEY,
+      concurrency: raw.SANDBOX_CONCURRENCY,
+      queueSize: raw.SANDBOX_QUEUE_SIZE,
+      queueTimeoutMs: raw.SANDBOX_QUEUE_TIMEOUT_MS,
+      timeoutMs: raw.SANDBOX_TIMEOUT_MS,
+      maxTimeoutMs: raw.SANDBOX_MAX_TIMEOUT_MS,
+      memoryMb: raw.SANDBOX_MEMORY_MB,
+      maxProcesses: raw.SANDBOX_MAX_PROCESSES,
+      maxOutputBytes: raw.SANDBOX_MAX_OUTPUT_BYTES,
+      uidBase: raw.SANDBOX_UID_BASE,
+    },
+    voice: {
+      sttEndpoints,
+      ttsEndpoints,
+      sttModel: raw.VOICE_STT_MODEL,
+      ttsModel: raw.VOICE_TTS_MODEL,
+      defaultVoice: raw.VOICE_DEFAULT_VOICE,
+      maxUploadBytes: raw.VOICE_MAX_UPLOAD_BYTES,
+      maxAudioSeconds: raw.VOICE_MAX_AUDIO_SECONDS,
+      maxInputChars: raw.VOICE_MAX_INPUT_CHARS,
+      concurrency: raw.VOICE_CONCURRENCY,
+      queueSize: raw.VOICE_QUEUE_SIZE,
     },
   };
 }

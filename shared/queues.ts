@@ -22,6 +22,17 @@ export interface QueueProvider {
 }
 
 /**
+ * A BullMQ Queue over a caller's client. A Queue re-emits its connection's errors, and with no
+ * listener BullMQ prints each one with its stack on stderr; the client's owner already reports
+ * connection faults (and a failed command rejects to its caller), so here they are only absorbed.
+ */
+export function openQueue(name: QueueName, redis: Redis, keys: RedisKeys): Queue {
+  const queue = new Queue(name, { connection: redis, prefix: keys.queuePrefix });
+  queue.on("error", () => undefined);
+  return queue;
+}
+
+/**
  * BullMQ's Queue runs in Node and in workerd (nodejs_compat). Tying each Queue to the client it
  * was made with keeps workerd's rule (no I/O object outlives its request) without costing Node
  * a Queue per request.
@@ -37,7 +48,7 @@ export function createQueueProvider(keys: RedisKeys): QueueProvider {
       }
       let queue = queues.get(name);
       if (!queue) {
-        queue = new Queue(name, { connection: redis, prefix: keys.queuePrefix });
+        queue = openQueue(name, redis, keys);
         queues.set(name, queue);
       }
       const bound = queue;

@@ -21,6 +21,14 @@ describe("README", () => {
     expect(ci).toMatch(/^npm test$/m);
   });
 
+  it("installs in CI the system packages the quick start names, on one apt-get line each", () => {
+    const ci = readFileSync(new URL(".ci/run", root), "utf8");
+    const aptLines = (text: string) => text.split("\n").filter((line) => /^apt-get install -y /.test(line.trim())).map((line) => line.trim());
+    expect(aptLines(readme)).toHaveLength(1);
+    expect(aptLines(ci)).toEqual(aptLines(readme));
+    expect(aptLines(readme)[0]).toContain("bubblewrap");
+  });
+
   it("matches package.json's version", () => {
     expect(JSON.parse(readFileSync(new URL("package.json", root), "utf8")).version).toBe(version);
   });

@@ -25,6 +25,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: emulator.baseUrl,
   coldStore: true,
+  embeddingModel: "use-lite-512",
   fetch: (path, init) => fetch(`${emulator.baseUrl}${path}`, init),
 });
 

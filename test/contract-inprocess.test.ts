@@ -38,6 +38,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: undefined,
   coldStore: true,
+  embeddingModel: "use-lite-512",
   fetch: async (path, init) => system.app.request(path, init),
 });
 

@@ -3,6 +3,7 @@ import { composeNode, type NodeComposition } from "../infra/node/compose.js";
 import { loadConfig } from "../shared/config.js";
 import { silentLogger } from "../shared/logger.js";
 import { defineContracts } from "./contract/all.js";
+import { serveHttp } from "../infra/node/serve.js";
 import { contractApiKeys, contractKeys, type ContractTarget } from "./contract/target.js";
 import { startEngineServer } from "./engine-server.js";
 import { startWorkerd } from "./workerd.js";
@@ -10,8 +11,10 @@ import { startWorkerd } from "./workerd.js";
 let worker: Awaited<ReturnType<typeof startWorkerd>>;
 let engine: Awaited<ReturnType<typeof startEngineServer>>;
 let jobs: NodeComposition;
+let sandboxTier: Awaited<ReturnType<typeof serveHttp>>;
 
-// As deployed: the HTTP functions in workerd, the BullMQ workers on Node, one Redis between them.
+// As deployed: the HTTP functions in workerd, the BullMQ workers on Node, one Redis between them,
+// and a Node tier that runs the Worker's code executions under bubblewrap (SANDBOX_URL).
 beforeAll(async () => {
   engine = await startEngineServer();
   const env = {
@@ -23,13 +26,15 @@ beforeAll(async () => {
     EMBEDDINGS_MODEL: engine.engine.model,
     LOG_LEVEL: "warn",
   };
-  jobs = composeNode({ config: loadConfig(env), redisUrl: env.REDIS_URL, logger: silentLogger, workers: true });
+  jobs = composeNode({ config: loadConfig({ ...env, SANDBOX_UID_BASE: "61200" }), redisUrl: env.REDIS_URL, logger: silentLogger, workers: true });
   await jobs.ready;
-  worker = await startWorkerd(env);
+  sandboxTier = await serveHttp(jobs.app.fetch, "127.0.0.1", 0);
+  worker = await startWorkerd({ ...env, SANDBOX_URL: sandboxTier.url, SANDBOX_API_KEY: contractKeys.alice });
 }, 120_000);
 
 afterAll(async () => {
   await worker?.close();
+  await sandboxTier?.close();
   await jobs?.close();
   await engine?.close();
 });
@@ -39,6 +44,7 @@ const target = (): ContractTarget => ({
   keys: contractKeys,
   baseUrl: undefined,
   coldStore: false,
+  embeddingModel: engine.engine.model,
   fetch: (path, init) => worker.fetch(path, init),
 });
 

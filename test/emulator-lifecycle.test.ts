@@ -57,7 +57,7 @@ describe("npm start", () => {
     await second.stop("SIGINT");
   }, 90_000);
 
-  it("fails cleanly on a busy port: a clear message, exit 1, and its redis-server stopped", async () => {
+  it("fails cleanly on a busy port: a clear message, exit 1, and no redis-server started for it", async () => {
     const { createServer } = await import("node:net");
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
@@ -72,10 +72,8 @@ describe("npm start", () => {
     blocker.close();
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
-    const redisPid = Number(/"event":"redis_started","pid":(\d+)/.exec(result.stdout)?.[1]);
-    expect(redisPid).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(alive(redisPid)).toBe(false);
+    // The port is checked first: Redis is never started, so nothing has to be stopped again.
+    expect(result.stdout).not.toContain('"event":"redis_started"');
   }, 90_000);
 
   it("refuses to listen on 0.0.0.0 without API keys, saying what to set", () => {

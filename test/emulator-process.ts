@@ -12,12 +12,17 @@ export interface EmulatorProcess {
 }
 
 /** Runs `npm start` as a real child process (signals go to npm, as a user's would) and waits until `/health` answers. */
-export async function startEmulatorProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number; /** Its own process group, as a terminal gives a foreground job (signal it with `-pid`). */ processGroup?: boolean } = {},
+): Promise<EmulatorProcess> {
   const port = await freePort();
   const child = spawn("npm", ["start", "--silent"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", PORT: String(port), ...env },
+    // The port is unique among live emulators, so their sandbox host uids never overlap either.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", PORT: String(port), SANDBOX_UID_BASE: String(100_000 + port * 16), ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.processGroup ?? false,
   });
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -2,17 +2,34 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createEmulatedEngine, type EmulatedEngineOptions } from "../emulator/engine/index.js";
 import { freePort } from "../emulator/redis-launcher.js";
 
-/** The emulated engine on a real port, as a vLLM server would be. */
-export async function startEngineServer(options: EmulatedEngineOptions = {}, port?: number) {
+/** A request body the engine received (with `record`). */
+export interface ReceivedRequest {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The emulated engine on a real port, as a vLLM server would be. With `record`, every JSON body
+ * that reaches it is kept in `received`: what a recording engine in front of vLLM would see.
+ */
+export async function startEngineServer(options: EmulatedEngineOptions = {}, port?: number, extra: { record?: boolean } = {}) {
   const engine = createEmulatedEngine(options);
   const listenPort = port ?? (await freePort());
+  const received: ReceivedRequest[] = [];
+  const fetch = extra.record
+    ? async (request: Request) => {
+        if (request.method === "POST") received.push({ path: new URL(request.url).pathname, body: (await request.clone().json()) as Record<string, unknown> });
+        return engine.fetch(request);
+      }
+    : engine.fetch;
   const server = await new Promise<ServerType>((resolve) => {
-    const started = serve({ fetch: engine.fetch, hostname: "127.0.0.1", port: listenPort }, () => resolve(started));
+    const started = serve({ fetch, hostname: "127.0.0.1", port: listenPort }, () => resolve(started));
   });
   return {
     engine,
     port: listenPort,
     url: `http://127.0.0.1:${listenPort}`,
+    received,
     close: () =>
       new Promise<void>((resolve) => {
         // Drop keep-alive sockets too, or close() waits for idle clients.

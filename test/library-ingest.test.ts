@@ -15,7 +15,7 @@ import {
   waitForJob,
   type LibraryNode,
 } from "../functions/library/test-harness.js";
-import { bm25Terms } from "../functions/library/bm25.js";
+import { lexicalTerms } from "../shared/retrieval/index.js";
 import { makeProse, REPORT_RARE_ID } from "./fixtures/make-pdfs.js";
 
 const fixture = async (name: string) => new Uint8Array(await readFile(new URL(`fixtures/${name}`, import.meta.url)));
@@ -64,8 +64,8 @@ describe("library search over ingested documents", () => {
     const found = body.chunks.find((chunk) => chunk.document_id === expected());
     expect(found).toBeDefined();
     // Really no shared keyword: only the embedding can have found it.
-    const queryTerms = new Set(bm25Terms(query));
-    expect(bm25Terms(found!.text as string).filter((term) => queryTerms.has(term))).toEqual([]);
+    const queryTerms = new Set(lexicalTerms(query));
+    expect(lexicalTerms(found!.text as string).filter((term) => queryTerms.has(term))).toEqual([]);
   });
 
   it("ranks the chunk holding an exact rare id first, even though the embedding ranks look-alikes higher", async () => {

@@ -13,18 +13,19 @@ import {
   type EngineContext,
 } from "./engine-context.js";
 import { finishGeneration, type Generation } from "./generation.js";
+import { planOutput, type PlannedToolCall } from "./assistant-output.js";
+import { engineErrorResponse } from "./errors.js";
 import { chatLogprobEntry, type ChatLogprobEntry } from "./logprobs.js";
 import {
   chatCompletionRequestSchema,
   parseRequestBody,
-  rejectMultipleChoices,
   rejectStreamOptions,
   stopSequences,
   type ChatCompletionRequest,
   type ChatMessage,
 } from "./request-schemas.js";
 import { createSseResponse, type TimedEvent } from "./sse.js";
-import { composeReply, type ChatTurn } from "./synthetic-reply.js";
+import type { ChatTurn } from "./synthetic-reply.js";
 import { countTokens } from "./tokenize.js";
 
 // A chat template wraps each message in markers (<|im_start|>role … <|im_end|>)
@@ -36,12 +37,11 @@ export function createChatRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/chat/completions", async (c) => {
-    context.recorder.countRequest();
+    context.recorder.countRequest("chat");
     const parsed = await parseRequestBody(c.req.raw, chatCompletionRequestSchema);
     if (!parsed.ok) return parsed.response;
     const request = parsed.data;
-    const rejection =
-      checkModel(context, request.model) ?? rejectMultipleChoices(request.n) ?? rejectStreamOptions(request);
+    const rejection = checkModel(context, request.model) ?? rejectStreamOptions(request) ?? rejectToolChoiceWithoutTools(request);
     if (rejection) return rejection;
 
     const turns = request.messages.map(toTurn);
@@ -50,8 +50,9 @@ export function createChatRoutes(context: EngineContext): Hono {
     const tooLong = checkContextLength(context, promptTokens, requestedMaxTokens);
     if (tooLong) return tooLong;
 
+    const output = planOutput(request, turns, context.languageModel);
     const generation = finishGeneration(
-      composeReply(turns, context.languageModel),
+      output.kind === "text" ? output.text : "",
       {
         previousCore: null,
         maxTokens: requestedMaxTokens ?? context.maxModelLen - promptTokens,
@@ -60,38 +61,45 @@ export function createChatRoutes(context: EngineContext): Hono {
       },
       context.languageModel,
     );
+    const toolCalls =
+      output.kind === "tool_calls"
+        ? output.calls.map((call) => ({ id: `chatcmpl-tool-${context.createId()}`, type: "function" as const, function: call }))
+        : undefined;
     const reply: ChatReply = {
       id: `chatcmpl-${context.createId()}`,
       created: createdSeconds(context),
       promptTokens,
       generation,
+      toolCalls,
+      completionTokens: toolCalls ? toolCalls.reduce((total, call) => total + countTokens(call.function.arguments), 0) : generation.tokens.length,
+      // Deterministic: every choice is the same answer (as vLLM with temperature 0).
+      choices: request.n ?? 1,
       topLogprobs: request.logprobs ? (request.top_logprobs ?? 0) : null,
     };
-    const tracker = context.recorder.begin();
+    const tracker = context.recorder.begin("chat");
     const signal = c.req.raw.signal;
     if (request.stream) return createSseResponse(chatChunks(context, request, reply), { signal, tracker });
 
-    if (!(await delay(generationDelayMs(context, generation.tokens.length), signal))) {
+    if (!(await delay(generationDelayMs(context, reply.completionTokens), signal))) {
       tracker.abort();
       // Nobody is listening any more; 499 is the conventional "client closed request".
       return new Response(null, { status: 499 });
     }
     tracker.complete();
+    const logprobs = reply.topLogprobs === null || toolCalls ? null : { content: logprobEntries(context, reply) };
     return c.json({
       id: reply.id,
       object: "chat.completion",
       created: reply.created,
       model: context.model,
-      choices: [
-        {
-          index: 0,
-          message: { role: "assistant", content: generation.text, tool_calls: [] },
-          logprobs: reply.topLogprobs === null ? null : { content: logprobEntries(context, reply) },
-          finish_reason: generation.finishReason,
-          stop_reason: generation.stopReason,
-        },
-      ],
-      usage: usage(promptTokens, generation.tokens.length),
+      choices: Array.from({ length: reply.choices }, (_, index) => ({
+        index,
+        message: toolCalls ? { role: "assistant", content: null, tool_calls: toolCalls } : { role: "assistant", content: generation.text, tool_calls: [] },
+        logprobs,
+        finish_reason: toolCalls ? "tool_calls" : generation.finishReason,
+        stop_reason: toolCalls ? null : generation.stopReason,
+      })),
+      usage: usage(promptTokens, reply.completionTokens * reply.choices),
       prompt_logprobs: null,
     });
   });
@@ -104,12 +112,73 @@ interface ChatReply {
   readonly created: number;
   readonly promptTokens: number;
   readonly generation: Generation;
+  /** Set when the answer is tool calls instead of text. */
+  readonly toolCalls: readonly { id: string; type: "function"; function: PlannedToolCall }[] | undefined;
+  /** Per choice. */
+  readonly completionTokens: number;
+  readonly choices: number;
   /** null when the request did not ask for logprobs. */
   readonly topLogprobs: number | null;
 }
 
+/** vLLM's rule: a forced tool choice needs tools to choose from. */
+function rejectToolChoiceWithoutTools(request: ChatCompletionRequest): Response | null {
+  const forced = request.tool_choice === "required" || (typeof request.tool_choice === "object" && request.tool_choice !== null);
+  if (!forced || (request.tools && request.tools.length > 0)) return null;
+  return engineErrorResponse("BadRequestError", "When using `tool_choice`, `tools` must be set.", "tool_choice");
+}
+
+/** Arguments arrive in a few pieces, as a model writes them, so clients must join the deltas. */
+function argumentPieces(text: string): string[] {
+  const size = Math.max(1, Math.ceil(text.length / 3));
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; start += size) pieces.push(text.slice(start, start + size));
+  return pieces;
+}
+
+/** The `choices[0]` entries of one choice's chunks, in order. */
+function choiceDeltas(context: EngineContext, reply: ChatReply, index: number): { choice: Record<string, unknown>; completionTokens: number }[] {
+  const { generation, toolCalls } = reply;
+  const deltas: { choice: Record<string, unknown>; completionTokens: number }[] = [
+    { choice: { index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }, completionTokens: 0 },
+  ];
+  if (toolCalls) {
+    toolCalls.forEach((call, callIndex) => {
+      deltas.push({
+        choice: { index, delta: { tool_calls: [{ index: callIndex, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] }, logprobs: null, finish_reason: null },
+        completionTokens: 0,
+      });
+      for (const piece of argumentPieces(call.function.arguments)) {
+        deltas.push({ choice: { index, delta: { tool_calls: [{ index: callIndex, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }, completionTokens: 0 });
+      }
+    });
+    deltas.push({ choice: { index, delta: {}, logprobs: null, finish_reason: "tool_calls", stop_reason: null }, completionTokens: reply.completionTokens });
+    return deltas;
+  }
+  const entries = reply.topLogprobs === null ? null : logprobEntries(context, reply);
+  const lastIndex = generation.tokens.length - 1;
+  generation.tokens.forEach((token, tokenIndex) => {
+    const entry = entries?.[tokenIndex];
+    const isLast = tokenIndex === lastIndex;
+    deltas.push({
+      choice: {
+        index,
+        delta: { content: token.text },
+        logprobs: entry ? { content: [entry] } : null,
+        finish_reason: isLast ? generation.finishReason : null,
+        stop_reason: isLast ? generation.stopReason : null,
+      },
+      completionTokens: tokenIndex + 1,
+    });
+  });
+  if (generation.tokens.length === 0) {
+    deltas.push({ choice: { index, delta: { content: "" }, logprobs: null, finish_reason: generation.finishReason, stop_reason: generation.stopReason }, completionTokens: 0 });
+  }
+  return deltas;
+}
+
 function chatChunks(context: EngineContext, request: ChatCompletionRequest, reply: ChatReply): TimedEvent[] {
-  const { generation, promptTokens } = reply;
+  const { promptTokens } = reply;
   const continuousUsage = request.stream_options?.continuous_usage_stats === true;
   const chunk = (choices: unknown[], completionTokens: number): Record<string, unknown> => ({
     id: reply.id,
@@ -119,44 +188,21 @@ function chatChunks(context: EngineContext, request: ChatCompletionRequest, repl
     choices,
     ...(continuousUsage ? { usage: usage(promptTokens, completionTokens) } : {}),
   });
-  const entries = reply.topLogprobs === null ? null : logprobEntries(context, reply);
-  const lastIndex = generation.tokens.length - 1;
-
-  // vLLM sends the role with the first engine output, i.e. after time to first token.
-  const events: TimedEvent[] = [
-    {
-      delayMs: context.firstTokenDelayMs,
-      payload: chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }], 0),
-    },
-  ];
-  generation.tokens.forEach((token, index) => {
-    const entry = entries?.[index];
-    const isLast = index === lastIndex;
-    events.push({
-      delayMs: index === 0 ? 0 : context.tokenDelayMs,
-      payload: chunk(
-        [
-          {
-            index: 0,
-            delta: { content: token.text },
-            logprobs: entry ? { content: [entry] } : null,
-            finish_reason: isLast ? generation.finishReason : null,
-            stop_reason: isLast ? generation.stopReason : null,
-          },
-        ],
-        index + 1,
-      ),
+  // With n > 1 the choices' chunks interleave, one step of each choice per token time, as vLLM's do.
+  const perChoice = Array.from({ length: reply.choices }, (_, index) => choiceDeltas(context, reply, index));
+  const events: TimedEvent[] = [];
+  const steps = perChoice[0]?.length ?? 0;
+  for (let step = 0; step < steps; step++) {
+    perChoice.forEach((deltas, index) => {
+      const entry = deltas[step]!;
+      // vLLM sends the role with the first engine output, i.e. after time to first token.
+      const delayMs = index > 0 ? 0 : step === 0 ? context.firstTokenDelayMs : step === 1 ? 0 : context.tokenDelayMs;
+      events.push({ delayMs, payload: chunk([entry.choice], entry.completionTokens) });
     });
-  });
-  if (generation.tokens.length === 0) {
-    const finish = { index: 0, delta: { content: "" }, logprobs: null, finish_reason: generation.finishReason };
-    events.push({ delayMs: 0, payload: chunk([{ ...finish, stop_reason: generation.stopReason }], 0) });
   }
   if (request.stream_options?.include_usage) {
-    events.push({
-      delayMs: 0,
-      payload: { ...chunk([], generation.tokens.length), usage: usage(promptTokens, generation.tokens.length) },
-    });
+    const total = reply.completionTokens * reply.choices;
+    events.push({ delayMs: 0, payload: { ...chunk([], total), usage: usage(promptTokens, total) } });
   }
   return events;
 }

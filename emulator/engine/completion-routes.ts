@@ -40,7 +40,7 @@ export function createCompletionRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/completions", async (c) => {
-    context.recorder.countRequest();
+    context.recorder.countRequest("completion");
     const parsed = await parseRequestBody(c.req.raw, completionRequestSchema);
     if (!parsed.ok) return parsed.response;
     const request = parsed.data;
@@ -63,7 +63,7 @@ export function createCompletionRoutes(context: EngineContext): Hono {
 
     const id = `cmpl-${context.createId()}`;
     const created = createdSeconds(context);
-    const tracker = context.recorder.begin();
+    const tracker = context.recorder.begin("completion");
     const signal = c.req.raw.signal;
     const [single] = completions;
     if (request.stream && single) {

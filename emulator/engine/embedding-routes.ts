@@ -13,14 +13,14 @@ export function createEmbeddingRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/embeddings", async (c) => {
-    context.recorder.countRequest();
+    context.recorder.countRequest("embedding");
     const parsed = await parseRequestBody(c.req.raw, embeddingRequestSchema);
     if (!parsed.ok) return parsed.response;
     const request = parsed.data;
     const rejection = checkModel(context, request.model);
     if (rejection) return rejection;
 
-    const tracker = context.recorder.begin();
+    const tracker = context.recorder.begin("embedding");
     const inputs = typeof request.input === "string" ? [request.input] : request.input;
     const data = inputs.map((input, index) => {
       const vector = embedText(input, context.languageModel);

@@ -3,7 +3,7 @@
  * above all whether a client went away mid-generation.
  */
 
-export interface EngineStats {
+export interface EngineCounts {
   /** Inference requests received (chat, completions, embeddings), valid or not. */
   readonly requests: number;
   /** Accepted requests still generating. */
@@ -12,6 +12,11 @@ export interface EngineStats {
   readonly completed: number;
   /** Accepted requests whose client disconnected or cancelled before the response was complete. */
   readonly aborted: number;
+}
+
+export interface EngineStats extends EngineCounts {
+  /** The same counters for one route kind ("chat", "completion", "embedding"), e.g. to tell chat from memory scoring. */
+  of(kind: string): EngineCounts;
 }
 
 /** One accepted request. The first of complete/abort wins; later calls are no-ops. */
@@ -23,40 +28,56 @@ export interface RequestTracker {
 
 export interface StatsRecorder {
   readonly stats: EngineStats;
-  countRequest(): void;
-  begin(): RequestTracker;
+  countRequest(kind?: string): void;
+  begin(kind?: string): RequestTracker;
 }
 
+type Counters = { requests: number; inFlight: number; completed: number; aborted: number };
+
+const zero = (): Counters => ({ requests: 0, inFlight: 0, completed: 0, aborted: 0 });
+
+// Getters rather than a copied snapshot so `engine.stats.aborted` is always current.
+const live = (counters: Counters): EngineCounts => ({
+  get requests() {
+    return counters.requests;
+  },
+  get inFlight() {
+    return counters.inFlight;
+  },
+  get completed() {
+    return counters.completed;
+  },
+  get aborted() {
+    return counters.aborted;
+  },
+});
+
 export function createStatsRecorder(): StatsRecorder {
-  const counters = { requests: 0, inFlight: 0, completed: 0, aborted: 0 };
-  // Getters rather than a copied snapshot so `engine.stats.aborted` is always current.
-  const stats: EngineStats = {
-    get requests() {
-      return counters.requests;
-    },
-    get inFlight() {
-      return counters.inFlight;
-    },
-    get completed() {
-      return counters.completed;
-    },
-    get aborted() {
-      return counters.aborted;
-    },
+  const counters = zero();
+  const kinds = new Map<string, Counters>();
+  const kindCounters = (kind: string): Counters => {
+    let found = kinds.get(kind);
+    if (!found) kinds.set(kind, (found = zero()));
+    return found;
   };
+  const both = (kind: string | undefined): Counters[] => (kind === undefined ? [counters] : [counters, kindCounters(kind)]);
+  const stats: EngineStats = Object.assign(live(counters), { of: (kind: string) => live(kindCounters(kind)) });
   return {
     stats,
-    countRequest() {
-      counters.requests += 1;
+    countRequest(kind) {
+      for (const each of both(kind)) each.requests += 1;
     },
-    begin() {
-      counters.inFlight += 1;
+    begin(kind) {
+      const owners = both(kind);
+      for (const each of owners) each.inFlight += 1;
       let settled = false;
       const settle = (outcome: "completed" | "aborted"): void => {
         if (settled) return;
         settled = true;
-        counters.inFlight -= 1;
-        counters[outcome] += 1;
+        for (const each of owners) {
+          each.inFlight -= 1;
+          each[outcome] += 1;
+        }
       };
       return {
         complete: () => settle("completed"),

@@ -9,12 +9,17 @@ import type { ClientMessage } from "./schema.js";
  * one message list the engine sees.
  */
 
-/** The text of a message: a string, or its text parts joined by newlines (what engines do too). */
+/** The text of a message: a string, or its text parts joined by newlines (what engines do too); images and audio have none. */
 export function messageText(message: Pick<ClientMessage, "content">): string {
   const { content } = message;
   if (typeof content === "string") return content;
   if (!content) return "";
-  return content.map((part) => part.text).join("\n");
+  let text = "";
+  for (const part of content) {
+    if (part.type !== "text" || part.text === undefined) continue;
+    text = text === "" ? part.text : `${text}\n${part.text}`;
+  }
+  return text;
 }
 
 /**
@@ -139,26 +144,24 @@ export function referenceMessage(passages: readonly RetrievedPassage[]): ChatMes
 
 /**
  * Order: the client's leading system/developer messages, the reference message, the replayed
- * history, then the rest of the client's messages. System messages stay together at the head
- * because several chat templates reject a system message anywhere else.
+ * history, then the rest of the client's messages exactly as sent (tool calls, tool results,
+ * image parts and engine extras included). System messages stay together at the head because
+ * several chat templates reject a system message anywhere else; nothing is ever inserted after the
+ * first non-system message, so an assistant `tool_calls` message and its `tool` results stay
+ * adjacent.
  */
 export function assembleMessages(
   client: readonly ClientMessage[],
   history: readonly HistoryMessage[],
   reference: ChatMessage | undefined,
 ): ChatMessage[] {
-  const toWire = (message: ClientMessage): ChatMessage => {
-    const wire: ChatMessage = { role: message.role, content: message.content ?? null };
-    if (message.name !== undefined) wire.name = message.name;
-    if (message.tool_call_id !== undefined) wire.tool_call_id = message.tool_call_id;
-    return wire;
-  };
+  if (history.length === 0 && !reference) return client as ChatMessage[];
   let head = 0;
   while (head < client.length && (client[head]?.role === "system" || client[head]?.role === "developer")) head += 1;
   return [
-    ...client.slice(0, head).map(toWire),
+    ...(client.slice(0, head) as ChatMessage[]),
     ...(reference ? [reference] : []),
     ...history.map((message) => ({ role: message.role, content: message.content })),
-    ...client.slice(head).map(toWire),
+    ...(client.slice(head) as ChatMessage[]),
   ];
 }

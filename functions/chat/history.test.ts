@@ -5,7 +5,7 @@ import { harnessKeys, post, sseData, startChatHarness, type ChatHarness } from "
 let harness: ChatHarness;
 
 beforeAll(async () => {
-  harness = await startChatHarness({ env: { CHAT_HISTORY_MESSAGES: "4" } });
+  harness = await startChatHarness({ env: { CHAT_HISTORY_MESSAGES: "4" }, record: true });
 });
 afterAll(() => harness.close());
 
@@ -90,13 +90,33 @@ describe("session history", () => {
     expect((await stored("alice", session)).map((entry) => entry.content)).toContain("How fast does it run?");
   });
 
-  it("uses OpenAI's `user` as the conversation when no session_id is given, without echoing it", async () => {
-    const user = "someone@example.com";
-    const first = await ask("Plan a picnic", { user });
-    expect(first.archive.session_id).toMatch(/^user-[0-9a-f]{32}$/);
-    const again = await ask("Plan a picnic", { user });
-    expect(again.archive.session_id).toBe(first.archive.session_id);
-    expect(again.usage.prompt_tokens).toBeGreaterThan(first.usage.prompt_tokens);
+  it("never makes OpenAI's `user` a session: two conversations of one user without session_id do not see each other", async () => {
+    const user = `someone-${crypto.randomUUID()}@example.com`;
+    const first = await ask("Plan a picnic by the lake", { user });
+    expect(first.archive.session_id).toBeNull();
+    const before = harness.engine.received.length;
+    const other = await ask("Which wine goes with fish?", { user });
+    expect(other.archive.session_id).toBeNull();
+    const sent = harness.engine.received.slice(before).find((request) => request.path === "/v1/chat/completions")?.body.messages;
+    expect(sent).toEqual([{ role: "user", content: "Which wine goes with fish?" }]);
+    expect(other.usage.prompt_tokens).toBeLessThan(first.usage.prompt_tokens + 10);
+  });
+
+  it("keeps the conversations of two end users behind one key apart, even under one session id", async () => {
+    const session = `s-${crypto.randomUUID()}`;
+    await ask("My locker code is 4711", { session, user: "ann" });
+    const before = harness.engine.received.length;
+    await ask("What is my locker code?", { session, user: "ben" });
+    const sent = harness.engine.received.slice(before).find((request) => request.path === "/v1/chat/completions")?.body.messages;
+    expect(sent).toEqual([{ role: "user", content: "What is my locker code?" }]);
+    // The same person, named by the header instead of the body, gets the conversation back.
+    const headers = { "x-session-id": session, "x-archive-user": "ann" };
+    const again = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "What is my locker code?" }] }, undefined, headers));
+    expect(again.status).toBe(200);
+    const replayed = harness.engine.received.at(-1)?.body.messages as { content: string }[];
+    expect(replayed.map((message) => message.content)).toContain("My locker code is 4711");
+    // The default end user's list is untouched.
+    expect(await stored("alice", session)).toEqual([]);
   });
 
   it("saves a streamed exchange once the stream completes", async () => {

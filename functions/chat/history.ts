@@ -1,10 +1,15 @@
 import type { Redis } from "ioredis";
 import type { Clock } from "../../shared/clock.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
+import { sha256Hex } from "../../shared/sha256.js";
+import { defaultEndUser } from "./hooks.js";
 
 /**
- * Conversation history per session: one Redis list per (tenant, session) under
- * `<prefix>:t:<tenant>:chat:history:<session>`, each entry `{role, content, at}` as JSON, oldest
+ * Conversation history per session: one Redis list per (tenant, end user, session) under
+ * `<prefix>:t:<tenant>:chat:history:<session>` for the tenant's default end user and
+ * `<prefix>:t:<tenant>:chat:user-history:<sha256(end user), 32 hex>:<session>` for a named one (two
+ * people behind one key never share a conversation, even under the same session id; the name is
+ * free text, so it is hashed). Each entry is `{role, content, at}` as JSON, oldest
  * first. Bounded twice: LTRIM keeps the newest `maxMessages`, and the key expires `ttlSeconds`
  * after its last write (default 30 days), so abandoned sessions do not pile up under `noeviction`.
  */
@@ -13,11 +18,17 @@ export interface HistoryMessage {
   content: string;
 }
 
+/** Whose conversation: the tenant and the person inside it (see hooks.ts). */
+export interface HistoryOwner {
+  tenant: string;
+  endUser: string;
+}
+
 export interface HistoryStore {
   /** The newest turns whose content fits in `maxChars`, starting at a user turn. */
-  load(redis: Redis, tenant: string, sessionId: string, maxChars: number): Promise<HistoryMessage[]>;
+  load(redis: Redis, owner: HistoryOwner, sessionId: string, maxChars: number): Promise<HistoryMessage[]>;
   /** Appends one exchange atomically, so concurrent requests of one session never split a pair. */
-  append(redis: Redis, tenant: string, sessionId: string, messages: readonly HistoryMessage[]): Promise<void>;
+  append(redis: Redis, owner: HistoryOwner, sessionId: string, messages: readonly HistoryMessage[]): Promise<void>;
 }
 
 export const defaultHistoryTtlSeconds = 30 * 24 * 60 * 60;
@@ -30,12 +41,15 @@ export function createHistoryStore(options: {
 }): HistoryStore {
   const { keys, clock, maxMessages } = options;
   const ttlSeconds = options.ttlSeconds ?? defaultHistoryTtlSeconds;
-  const keyOf = (tenant: string, sessionId: string) => keys.tenant(tenant, "chat", "history", sessionId);
+  const keyOf = ({ tenant, endUser }: HistoryOwner, sessionId: string) =>
+    endUser === defaultEndUser
+      ? keys.tenant(tenant, "chat", "history", sessionId)
+      : keys.tenant(tenant, "chat", "user-history", sha256Hex(endUser).slice(0, 32), sessionId);
 
   return {
-    async load(redis, tenant, sessionId, maxChars) {
+    async load(redis, owner, sessionId, maxChars) {
       if (maxMessages === 0) return [];
-      const entries = await redis.lrange(keyOf(tenant, sessionId), -maxMessages, -1);
+      const entries = await redis.lrange(keyOf(owner, sessionId), -maxMessages, -1);
       const messages = entries.flatMap(parseEntry);
       // Keep the newest suffix that fits the character budget.
       let start = messages.length;
@@ -51,9 +65,9 @@ export function createHistoryStore(options: {
       return messages.slice(start);
     },
 
-    async append(redis, tenant, sessionId, messages) {
+    async append(redis, owner, sessionId, messages) {
       if (maxMessages === 0 || messages.length === 0) return;
-      const key = keyOf(tenant, sessionId);
+      const key = keyOf(owner, sessionId);
       const at = clock.now();
       const results = await redis
         .multi()

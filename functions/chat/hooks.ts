@@ -24,6 +24,8 @@ export interface RetrievalRequest {
    * store it before retrieval reads: that memory is the question itself, not context.
    */
   turn?: CapturedTurnRef | undefined;
+  /** Only what was said in this time window (epoch ms; `after` inclusive, `before` exclusive). */
+  window?: { after?: number | undefined; before?: number | undefined } | undefined;
 }
 
 /** Which capture a turn is: enough to derive the memory it may become. */

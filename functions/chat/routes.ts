@@ -4,7 +4,7 @@ import { validationFailed } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../context.js";
 import { readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
-import { defaultEndUser } from "./hooks.js";
+import { resolveEndUser } from "../end-user.js";
 import type { ChatScope, ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
@@ -15,7 +15,7 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
 
   routes.post("/v1/chat/completions", async (c) => {
     const body = await readJson(c, completionSchema);
-    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c));
+    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c, body.user));
     const headers = sessionHeaders(result.sessionId);
     if (result.kind === "json") return c.json(result.completion, 200, headers);
     return new Response(result.body, {
@@ -34,17 +34,21 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
 
   routes.post("/chat", async (c) => {
     const body = await readJson(c, chatRequestSchema);
-    const result = await service.reply({ message: body.message, sessionId: body.session_id ?? sessionHeader(c) }, scopeOf(c));
+    const result = await service.reply({ message: body.message, sessionId: body.session_id ?? sessionHeader(c) }, scopeOf(c, undefined));
     return c.json({ response: result.response, engine: result.engine, session_id: result.sessionId }, 200, sessionHeaders(result.sessionId));
   });
 
   return routes;
 }
 
-function scopeOf(c: AppContext): ChatScope {
+/**
+ * `user` is OpenAI's body field; `X-Archive-User` serves clients that cannot set it. Also the
+ * scope of the routes built on the chat path (`/v1/responses`).
+ */
+export function scopeOf(c: AppContext, user: string | undefined): ChatScope {
   return {
     tenant: c.get("tenant"),
-    endUser: defaultEndUser,
+    endUser: resolveEndUser(user, c.req.header("x-archive-user")),
     requestId: c.get("requestId"),
     redis: c.get("redis"),
     signal: c.req.raw.signal,

@@ -8,14 +8,18 @@ import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
 import { clientClosed, engineError } from "./engine-errors.js";
-import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
+import type { CapturedTurnRef, RetrievalRequest, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
+import { completionAsStream } from "./completion-stream.js";
+import { completeWithRunCode, runCodeToolName, type CodeRunner, type ToolRun } from "./run-code.js";
 import { passThroughChatStream } from "./stream.js";
-import { sessionIdForUser, turnIdFor } from "./turn-identity.js";
+import { defaultMaxTokens } from "./token-budget.js";
+import { refuseUnsupported } from "./unsupported.js";
+import { turnIdFor } from "./turn-identity.js";
 
 /** What chat needs of the pool: routing, limits and retries stay the pool's business. */
-export type ChatPool = Pick<InferencePool, "request" | "model">;
+export type ChatPool = Pick<InferencePool, "request" | "model" | "modelInfo">;
 
 export interface ChatServiceDeps {
   pool: ChatPool;
@@ -28,6 +32,8 @@ export interface ChatServiceDeps {
   capture?: TurnCapture;
   /** How long retrieval may hold up a reply (default 300 ms). */
   retrievalBudgetMs?: number;
+  /** The sandbox, for the run_code tool; without it the tool is never offered. */
+  codeRunner?: CodeRunner | undefined;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
 }
@@ -50,6 +56,8 @@ export interface ChatScope {
 export interface ArchiveInfo {
   session_id: string | null;
   retrieved: { source: RetrievedPassage["source"]; id: string; similarity: number; citation: Record<string, unknown> }[];
+  /** The run_code calls Archive executed for this answer: code, outcome, output. */
+  tool_runs?: ToolRun[];
 }
 
 export type CompletionResult =
@@ -57,7 +65,7 @@ export type CompletionResult =
   | { kind: "stream"; body: ReadableStream<Uint8Array>; sessionId: string | undefined };
 
 export interface ChatService {
-  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's. */
+  /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's (nothing else names one). */
   complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
   /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
   reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
@@ -105,7 +113,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    * Memory capture: started, never awaited; a failure is logged and the reply goes on. Returns
    * the captured turn's identity, so retrieval can tell that turn's own memory from context.
    */
-  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string): CapturedTurnRef | undefined => {
+  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string, answered: string | undefined): CapturedTurnRef | undefined => {
     const capture = deps.capture;
     if (!capture || message.trim() === "") return undefined;
     const session = sessionId ?? "";
@@ -118,7 +126,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       // The enqueue (a Redis script) waits for the next turn of the event loop, after the engine
       // request went out: it shares this thread with the reply and must not go first.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      await capture.capture({ tenant: scope.tenant, endUser: scope.endUser, sessionId: session, message, ...turn }, await redis);
+      await capture.capture({ tenant: scope.tenant, endUser: scope.endUser, sessionId: session, message, answered, ...turn }, await redis);
     })().catch((error: unknown) => scope.logger.error("chat_capture_failed", { error }));
     scope.defer?.(task);
     return turn;
@@ -126,7 +134,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
     try {
-      return await history.load(await scope.redis(), scope.tenant, sessionId, budgetChars);
+      return await history.load(await scope.redis(), scope, sessionId, budgetChars);
     } catch (error) {
       // History makes a reply better; without Redis the question can still be answered.
       scope.logger.warn("chat_history_unavailable", { error, session_id: sessionId });
@@ -137,7 +145,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const save = history.append(await scope.redis(), scope.tenant, sessionId, exchange);
+      const save = history.append(await scope.redis(), scope, sessionId, exchange);
       const deadline = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), historySaveBudgetMs);
       });
@@ -152,7 +160,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
   };
 
-  const retrieveFor = async (scope: ChatScope, sessionId: string | undefined, query: string, turn: CapturedTurnRef | undefined): Promise<RetrievedPassage[]> => {
+  const retrieveFor = async (
+    scope: ChatScope,
+    sessionId: string | undefined,
+    query: string,
+    turn: CapturedTurnRef | undefined,
+    window: RetrievalRequest["window"],
+  ): Promise<RetrievedPassage[]> => {
     let redis: Redis;
     try {
       redis = await scope.redis();
@@ -162,7 +176,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     return retrievePassages({
       retrievers,
-      request: { tenant: scope.tenant, endUser: scope.endUser, sessionId: sessionId ?? "", query, redis, turn },
+      request: { tenant: scope.tenant, endUser: scope.endUser, sessionId: sessionId ?? "", query, redis, turn, window },
       signal: scope.signal,
       budgetMs: deps.retrievalBudgetMs ?? defaultRetrievalBudgetMs,
       logger: scope.logger,
@@ -180,46 +194,79 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   const complete: ChatService["complete"] = async (body, requestedSession, scope) => {
+    refuseUnsupported(body);
     const inputChars = checkBounds(body.messages);
-    const sessionId = requestedSession ?? (body.user ? sessionIdForUser(body.user) : undefined);
+    // Only an explicit session replays history: OpenAI's `user` names the person (scope.endUser),
+    // and front-ends send it on every request of every conversation.
+    const sessionId = requestedSession;
     const last = body.messages.at(-1);
     // The turn is the client's newest message when it is a user message; earlier ones were captured before.
     const userTurn = last?.role === "user" ? messageText(last) : undefined;
-    const captured = userTurn === undefined ? undefined : startCapture(scope, sessionId, userTurn);
+    // What the turn answered: the assistant message just before it, if any.
+    const previous = body.messages.at(-2);
+    const answered = previous?.role === "assistant" ? messageText(previous) : undefined;
+    const captured = userTurn === undefined || body.archive?.remember === false ? undefined : startCapture(scope, sessionId, userTurn, answered);
+    const window = body.archive && { after: body.archive.after, before: body.archive.before };
 
     const query = latestUserMessage(body.messages);
     const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
-    const [model, replayed, passages] = await unlessClientLeft(
+    // The model's context window matters only when the client leaves `max_tokens` to us.
+    const needsWindow = body.max_tokens == null && body.max_completion_tokens == null;
+    const [engineModel, replayed, passages] = await unlessClientLeft(
       scope,
       Promise.all([
-        body.model ?? pool.model(scope.signal),
+        body.model !== undefined && !needsWindow ? { id: body.model, maxModelLen: undefined } : pool.modelInfo(scope.signal),
         replay ? loadHistory(scope, sessionId, config.chat.maxInputChars - inputChars) : [],
-        retrieve && query ? retrieveFor(scope, sessionId, query, captured) : [],
+        retrieve && query ? retrieveFor(scope, sessionId, query, captured, window) : [],
       ]),
     );
 
+    const model = body.model ?? engineModel.id;
+    // The window is known only for the model the engine listed; another one gets the plain cap.
+    const maxModelLen = model === engineModel.id ? engineModel.maxModelLen : undefined;
     const { messages, session_id: _session, archive: _switches, max_tokens, max_completion_tokens, ...sampling } = body;
+    const assembled = assembleMessages(messages, replayed, referenceMessage(passages));
     const request: ChatCompletionRequest = {
       ...sampling,
       model,
-      messages: assembleMessages(messages, replayed, referenceMessage(passages)),
-      // CHAT_MAX_TOKENS is the default as well as the bound, so no reply runs to the context window by accident.
-      max_tokens: max_tokens ?? (max_completion_tokens == null ? config.chat.maxTokens : undefined),
+      messages: assembled,
+      // The default leaves the prompt room in the engine's window and never exceeds CHAT_MAX_TOKENS.
+      max_tokens: needsWindow ? defaultMaxTokens({ messages: assembled, tools: body.tools, maxModelLen, cap: config.chat.maxTokens }) : max_tokens,
       max_completion_tokens,
     };
     const archive: ArchiveInfo = {
       session_id: sessionId ?? null,
       retrieved: passages.map(({ source, id, similarity, citation }) => ({ source, id, similarity, citation })),
     };
-    // Undefined when there is no history to keep, so a streamed reply need not be decoded.
+    // Undefined when there is no history to keep, so a streamed reply need not be decoded. With
+    // n > 1 the history keeps choice 0. A reply without text (a tool call) is not kept: the client
+    // runs the tool loop and sends those turns itself, and a bare user turn would replay wrongly.
     const remember =
       sessionId !== undefined && userTurn !== undefined
-        ? (content: string) => saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }])
+        ? async (content: string) => {
+            if (content !== "") await saveHistory(scope, sessionId, [{ role: "user", content: userTurn }, { role: "assistant", content }]);
+          }
         : undefined;
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
     const stream = body.stream === true;
+    const codeRunner = deps.codeRunner;
+    if (codeRunner && (body.archive?.tools ?? config.chat.tools).includes(runCodeToolName)) {
+      const send = async (step: ChatCompletionRequest) => {
+        const answer = await pool.request("/v1/chat/completions", { body: step, signal: scope.signal });
+        if (!answer.ok) throw await engineError(answer, "the chat completion");
+        return (await answer.json()) as ChatCompletion;
+      };
+      const { completion, runs } = await unlessClientLeft(
+        scope,
+        completeWithRunCode({ request, send, runner: codeRunner, maxSteps: config.chat.toolMaxSteps, signal: scope.signal, requestId: scope.requestId }),
+      );
+      const withRuns = { ...archive, tool_runs: runs };
+      await remember?.(completion.choices[0]?.message.content ?? "");
+      if (stream) return { kind: "stream", body: completionAsStream(completion, { leading: { archive: withRuns }, includeUsage: body.stream_options?.include_usage === true }), sessionId };
+      return { kind: "json", completion: { ...completion, archive: withRuns }, sessionId };
+    }
     const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
     if (!response.ok) throw await engineError(response, "the chat completion");
 

@@ -23,6 +23,8 @@ export interface ChatHarnessOptions {
   retrievers?: Retriever[];
   capture?: TurnCapture;
   retrievalBudgetMs?: number;
+  /** Keep every request body the engine receives (`harness.engine.received`). */
+  record?: boolean;
   /** Point the pool somewhere else than the started engine (e.g. a dead port). */
   endpoints?: Config["inference"]["endpoints"];
 }
@@ -40,7 +42,7 @@ export interface ChatHarness {
 }
 
 export async function startChatHarness(options: ChatHarnessOptions = {}): Promise<ChatHarness> {
-  const engine = await startEngineServer(options.engine);
+  const engine = await startEngineServer(options.engine, undefined, { record: options.record });
   const { redis, prefix } = testRedis();
   const config = loadConfig({
     ARCHIVE_API_KEYS: `${harnessKeys.alice}:alice,${harnessKeys.bob}:bob`,

@@ -15,11 +15,3 @@ const digestOf = (parts: readonly string[]) => sha256Hex(parts.join("\u0000"));
 export function turnIdFor(tenant: string, sessionId: string, requestId: string, message: string): string {
   return digestOf(["turn", tenant, sessionId, requestId, message]);
 }
-
-/**
- * OpenAI's `user` names a conversation when no `session_id` is given. It is free-form (often an
- * e-mail address), so it is hashed into a session id: safe as a key and header, and not echoed back.
- */
-export function sessionIdForUser(user: string): string {
-  return `user-${digestOf(["user", user]).slice(0, 32)}`;
-}

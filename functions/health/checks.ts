@@ -16,6 +16,8 @@ export interface CheckResult {
 export interface HealthCheck {
   name: string;
   critical: boolean;
+  /** Its own budget when it needs more than the shared one (a round trip through a speech model). */
+  timeoutMs?: number;
   run(context: { redis: () => Promise<Redis>; signal: AbortSignal; timeoutMs: number }): Promise<CheckResult>;
 }
 
@@ -37,6 +39,7 @@ export async function runChecks(
 ): Promise<HealthReport> {
   const results = await Promise.all(
     checks.map(async (check): Promise<[HealthCheck, CheckResult]> => {
+      const budgetMs = check.timeoutMs ?? timeoutMs;
       const controller = new AbortController();
       const started = now();
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -44,13 +47,13 @@ export async function runChecks(
         timer = setTimeout(() => {
           controller.abort();
           reject(new CheckTimeout());
-        }, timeoutMs);
+        }, budgetMs);
       });
       try {
-        const result = await Promise.race([check.run({ redis, signal: controller.signal, timeoutMs }), timeout]);
+        const result = await Promise.race([check.run({ redis, signal: controller.signal, timeoutMs: budgetMs }), timeout]);
         return [check, { latency_ms: now() - started, ...result }];
       } catch (error) {
-        const detail = error instanceof CheckTimeout ? `no answer within ${timeoutMs} ms` : describe(error);
+        const detail = error instanceof CheckTimeout ? `no answer within ${budgetMs} ms` : describe(error);
         return [check, { status: "fail", latency_ms: now() - started, detail }];
       } finally {
         clearTimeout(timer);

@@ -25,7 +25,7 @@ export function createHealthRoutes(health: HealthService, functions: readonly Ar
   // Each function's health covers just the dependencies that function needs.
   for (const fn of functions) {
     routes.get(`/${fn.name}/health`, async (c) => {
-      const report = await health.health(c.get("redis"), fn.checks);
+      const report = await health.health(c.get("redis"), fn.checks, fn.ownChecks);
       return c.json({ function: fn.name, ...report }, report.status === "unhealthy" ? 503 : 200);
     });
   }

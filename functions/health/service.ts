@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { CoreDeps } from "../deps.js";
 import { runChecks, type HealthCheck, type HealthReport, type HealthStatus } from "./checks.js";
-import type { Gauge, MetricsSource } from "./metrics-source.js";
+import { histogramSamples, type Gauge, type MetricsSource } from "./metrics-source.js";
 import type { RequestMetrics } from "./request-metrics.js";
 
 export interface HealthServiceDeps extends CoreDeps {
@@ -19,8 +19,8 @@ export function createHealthService(deps: HealthServiceDeps) {
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
   const uptimeSeconds = () => Math.round((deps.clock.now() - deps.startedAt) / 10) / 100;
 
-  async function health(redis: () => Promise<Redis>, only?: readonly string[]) {
-    const checks = only ? deps.checks.filter((check) => only.includes(check.name)) : deps.checks;
+  async function health(redis: () => Promise<Redis>, only?: readonly string[], own: readonly HealthCheck[] = []) {
+    const checks = [...(only ? deps.checks.filter((check) => only.includes(check.name)) : deps.checks), ...own];
     const report = await runChecks(checks, redis, timeoutMs, deps.clock.now);
     return { ...report, version: deps.version, uptime_seconds: uptimeSeconds() };
   }
@@ -99,12 +99,7 @@ export function createHealthService(deps: HealthServiceDeps) {
         name: "archive_http_request_duration_ms",
         help: "Request latency (ms)",
         type: "histogram",
-        samples: [
-          ...requests.latency.cumulative(bounds).map(({ bound, count }) => ({ suffix: "_bucket", labels: { le: String(bound) }, value: count })),
-          { suffix: "_bucket", labels: { le: "+Inf" }, value: requests.latency.summary().count },
-          { suffix: "_sum", value: requests.latency.sum() },
-          { suffix: "_count", value: requests.latency.summary().count },
-        ],
+        samples: histogramSamples(requests.latency, bounds),
       },
       ...sources.flatMap((source) => source.gauges),
     ];

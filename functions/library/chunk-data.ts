@@ -20,6 +20,8 @@ export interface StoredChunk {
   char_end: number;
   total_chunks: number;
   text: string;
+  /** Heading path where the chunk starts (sections.ts); indexed for keyword search with the text. */
+  section?: string;
 }
 
 /** Chunk ids are `<documentId>:<index>`: a document's ids are known from its chunk count alone. */
@@ -64,6 +66,7 @@ export function decodeChunk(data: string | undefined): StoredChunk | undefined {
     isCount(chunk.char_start) &&
     isCount(chunk.char_end) &&
     isCount(chunk.total_chunks) &&
-    typeof chunk.text === "string";
+    typeof chunk.text === "string" &&
+    (chunk.section === undefined || typeof chunk.section === "string");
   return valid ? (value as StoredChunk) : undefined;
 }

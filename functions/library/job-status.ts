@@ -1,7 +1,7 @@
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
-import { queueNames } from "../../shared/queues.js";
+import { openQueue, queueNames } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { ingestJobSchema } from "./jobs.js";
 import { jobIdPattern, type IngestProgress, type JobState, type JobStatus } from "./schema.js";
@@ -30,7 +30,7 @@ export function createJobStatusReader(keys: RedisKeys): JobStatusReader {
   const queueFor = (redis: Redis) => {
     let queue = queues.get(redis);
     if (!queue) {
-      queue = new Queue(queueNames.libraryIngest, { connection: redis, prefix: keys.queuePrefix });
+      queue = openQueue(queueNames.libraryIngest, redis, keys);
       queues.set(redis, queue);
     }
     return queue;

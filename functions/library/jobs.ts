@@ -16,6 +16,7 @@ import { identifyDocument } from "./document-id.js";
 import { embedInBatches } from "./embed-batches.js";
 import { extractDocument } from "./extract.js";
 import { limits, type IngestProgress } from "./schema.js";
+import { sectionPaths } from "./sections.js";
 
 export const ingestJobName = "ingest";
 
@@ -97,6 +98,7 @@ async function ingest(
   if (chunks.length > limits.chunksPerDocument) {
     throw failure("document_too_large", `"${data.filename}" makes ${chunks.length} chunks; one document may have at most ${limits.chunksPerDocument}`);
   }
+  const sections = sectionPaths(extracted.pages, chunks, extracted.fileType === "md");
   progress.stage = "embedding";
   progress.chunks_total = chunks.length;
   await job.updateProgress(progress);
@@ -140,6 +142,7 @@ async function ingest(
           char_end: chunk.charEnd,
           total_chunks: chunks.length,
           text: chunk.text,
+          ...(sections[position] ? { section: sections[position] } : {}),
         }),
       })),
     },

@@ -1,12 +1,14 @@
 /**
- * Hybrid ranking over one synchronous replica view: BM25 and exact vector search, fused with RRF.
+ * Hybrid ranking of library chunks over one synchronous replica view, through the shared retriever
+ * (shared/retrieval): BM25 from the view's follower, exact vectors from the view itself.
  * Pure (no I/O): the service brings the view, the query vector and the follower.
  */
+import { hybridRank, similarityOf, type FusionSettings, type VectorCandidates } from "../../shared/retrieval/index.js";
 import type { VectorIndexView } from "../../shared/vector-index/index.js";
 import { decodeChunk, documentIdOf, type StoredChunk } from "./chunk-data.js";
 import type { LibraryFileType } from "./extract.js";
-import { fuseRankings } from "./fusion.js";
 import type { LibraryFollower } from "./follower.js";
+import { navigationPrior } from "./navigation.js";
 
 export interface HybridQuery {
   text: string;
@@ -15,11 +17,12 @@ export interface HybridQuery {
   topK: number;
   fileType?: LibraryFileType | undefined;
   documentId?: string | undefined;
+  fusion?: Partial<FusionSettings> | undefined;
 }
 
 export interface HybridHit {
   id: string;
-  /** Normalized RRF in (0, 1]; orders hits within one query only (see fusion.ts). */
+  /** Fused score in [0, 1]; orders hits within one query only (see shared/retrieval/fusion.ts). */
   score: number;
   /** (1 + cosine) / 2 of this chunk to the query, whichever retriever found it. */
   similarity: number;
@@ -28,60 +31,47 @@ export interface HybridHit {
   chunk: StoredChunk;
 }
 
-/**
- * How many candidates each retriever contributes. Deep enough that a chunk holding an exact rare
- * term, ranked first by BM25 but far down by the embedding, is still in both lists and wins.
- */
-export const candidateDepth = (topK: number) => Math.max(50, 4 * topK);
-
 /** Every fused candidate, best first (more than topK: the caller drops hits of vanished documents). */
 export function hybridSearch(view: VectorIndexView, follower: LibraryFollower, query: HybridQuery): HybridHit[] {
-  const depth = candidateDepth(query.topK);
   const accept = (id: string) =>
     (query.documentId === undefined || documentIdOf(id) === query.documentId) &&
     (query.fileType === undefined || follower.fileType(id) === query.fileType);
 
-  const vectorMatches = view.search(query.vector, { topK: depth, filter: (id) => accept(id) });
-  const keywordHits = follower.bm25.search(query.text, { topK: depth, filter: accept });
-
-  const similarity = new Map<string, number>();
+  // Hits carry the replica's data (the chunk); remember it so a hit costs no second lookup.
   const data = new Map<string, string | undefined>();
-  for (const match of vectorMatches) {
-    similarity.set(match.id, match.similarity);
-    data.set(match.id, match.data);
-  }
-  // Keyword hits beyond the vector candidates still get an exact similarity and a vector rank
-  // after every candidate (their true rank is no better), so fusion never treats them as unranked.
-  const extra: { id: string; similarity: number }[] = [];
-  for (const hit of keywordHits) {
-    if (similarity.has(hit.id)) continue;
-    const entry = view.get(hit.id);
-    if (!entry) continue;
-    const value = Math.min(1, Math.max(0, (1 + dot(entry.vector, query.vector)) / 2));
-    similarity.set(hit.id, value);
-    data.set(hit.id, entry.data);
-    extra.push({ id: hit.id, similarity: value });
-  }
-  extra.sort((left, right) => right.similarity - left.similarity || (left.id < right.id ? -1 : 1));
-  const vectorRanking = [...vectorMatches.map((match) => ({ id: match.id })), ...extra];
+  const vectors: VectorCandidates = {
+    search(vector, topK, filter) {
+      const matches = view.search(vector, { topK, filter: (id) => filter(id) });
+      for (const match of matches) data.set(match.id, match.data);
+      return matches;
+    },
+    similarity(id, vector) {
+      const entry = view.get(id);
+      if (!entry) return undefined;
+      data.set(id, entry.data);
+      return similarityOf(entry.vector, vector);
+    },
+  };
 
   const hits: HybridHit[] = [];
-  for (const fused of fuseRankings([keywordHits, vectorRanking])) {
-    const chunk = decodeChunk(data.get(fused.id));
+  const chunkOf = (id: string) => {
+    if (!data.has(id)) data.set(id, view.get(id)?.data);
+    return decodeChunk(data.get(id));
+  };
+  const ranked = hybridRank(
+    { lexical: follower.bm25, vectors, textOf: (id) => chunkOf(id)?.text },
+    { ...query, filter: accept, prior: (id) => (follower.isNavigational(id) ? navigationPrior : 1) },
+  );
+  for (const fused of ranked) {
+    const chunk = chunkOf(fused.id);
     if (!chunk) continue;
     hits.push({
       id: fused.id,
       score: fused.score,
-      similarity: similarity.get(fused.id) ?? 0,
-      ranks: { bm25: fused.ranks[0] ?? null, vector: fused.ranks[1] ?? null },
+      similarity: fused.vector?.similarity ?? 0,
+      ranks: { bm25: fused.lexical?.rank ?? null, vector: fused.vector?.rank ?? null },
       chunk,
     });
   }
   return hits;
-}
-
-function dot(left: Float32Array, right: Float32Array): number {
-  let sum = 0;
-  for (let index = 0; index < left.length; index++) sum += left[index]! * (right[index] ?? 0);
-  return sum;
 }

@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
 import { queueNames } from "../../shared/queues.js";
+import type { FusionSettings } from "../../shared/retrieval/index.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
 import { safeFilename, type LibraryFileType } from "./extract.js";
@@ -27,6 +28,8 @@ export interface SearchOptions {
   documentId?: string | undefined;
   /** Abandons the query embedding (a client gone, chat's retrieval budget spent). */
   signal?: AbortSignal | undefined;
+  /** Overrides the configured fusion (the eval's experiments). */
+  fusion?: Partial<FusionSettings> | undefined;
 }
 
 /** A hit with its document's current file name. */
@@ -93,6 +96,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       topK: options.topK,
       fileType: options.fileType,
       documentId: options.documentId,
+      fusion: { ...deps.config.library.fusion, ...options.fusion },
     });
     // A chunk is shown only while its document record exists: that hides chunks a crash orphaned,
     // and it is where the (renamable) file name comes from.

@@ -6,7 +6,10 @@ import type { VectorFollower } from "../../shared/vector-index/index.js";
 import type { ArchivedMemory, ColdStore } from "./cold-store.js";
 import type { MemoryRecord } from "./records.js";
 import { extendLock, runMoveToArchive } from "./store-scripts.js";
-import { stampTime, type MemoryStore } from "./store.js";
+import { bumpArchivedRevision } from "./cold-search.js";
+import { decodeEntryData, encodeEntryData } from "./lexical.js";
+import { coldPartitionFor } from "./owner.js";
+import type { MemoryStore } from "./store.js";
 
 export interface ArchiveRunResult {
   archived: number;
@@ -18,6 +21,8 @@ export interface ArchiveRunResult {
   purged_copies: number;
   /** Vectors without a listed memory (left by a crash mid-write or mid-delete) that were removed. */
   swept_vectors: number;
+  /** Memories written before lexical search whose search data was filled in (see lexical.ts). */
+  reindexed: number;
 }
 
 export interface ArchiveRunDeps {
@@ -36,11 +41,12 @@ const dayMs = 24 * 3600 * 1000;
 const orphanGraceMs = 3600 * 1000;
 
 /**
- * One tenant's archival, under the tenant's archive lock (`token`):
+ * One (tenant, end user)'s archival, under their archive lock (`token`):
  * 1. settle batches a crashed run left pending (the archived index in Redis says which ids left);
- * 2. delete cold copies the archived index no longer names, and sweep abandoned vectors;
+ * 2. delete cold copies the archived index no longer names, sweep abandoned vectors, and give
+ *    memories written before lexical search their search data;
  * 3. select: older than ARCHIVE_DAYS (and not restored within it) and not among the
- *    ARCHIVE_KEEP_RECENT newest;
+ *    ARCHIVE_KEEP_RECENT newest — least important first, so a run cut short moved the least valuable;
  * 4. per batch: write to cold storage (durable, pending) → move out of Redis in one Lua step that
  *    records id → batch → remove the vectors → commit the batch with exactly the ids that moved.
  * A crash anywhere leaves either memories still hot (their pending batch is discarded next run)
@@ -48,9 +54,10 @@ const orphanGraceMs = 3600 * 1000;
  */
 export async function archiveTenant(deps: ArchiveRunDeps, store: MemoryStore, token: string, now: number): Promise<ArchiveRunResult> {
   const { coldStore } = deps;
+  const partition = coldPartitionFor(store.owner);
   const recovered = await settlePending(deps, store);
   const purged = await purgeUnnamedCopies(deps, store);
-  const swept = await sweepOrphanVectors(store, now);
+  const { swept, reindexed } = await sweepOrphanVectors(store, now);
   const candidates = await selectForArchive(deps, store, now);
   const batchSize = deps.batchSize ?? 500;
   let archived = 0;
@@ -60,17 +67,18 @@ export async function archiveTenant(deps: ArchiveRunDeps, store: MemoryStore, to
     const records = await toArchived(deps, store, candidates.slice(start, start + batchSize), now);
     if (records.length === 0) continue;
     const batchId = deps.ids.next();
-    await coldStore.append(store.tenant, batchId, records);
+    await coldStore.append(partition, batchId, records);
     const moved = await runMoveToArchive(store.redis, store.keys, { token, batchId, ids: records.map((record) => record.id) });
     if (moved === "lost_lock") throw lockLost(store.tenant);
     await store.index.apply({ remove: moved });
-    await coldStore.commit(store.tenant, batchId, moved);
+    await coldStore.commit(partition, batchId, moved);
+    await bumpArchivedRevision(store);
     archived += moved.length;
     batches += 1;
   }
   const { hot } = await store.counts();
-  deps.logger.info("memory_archive_run", { archived, batches, kept_in_redis: hot, recovered, purged_copies: purged, swept_vectors: swept });
-  return { archived, kept_in_redis: hot, batches, recovered, purged_copies: purged, swept_vectors: swept };
+  deps.logger.info("memory_archive_run", { archived, batches, kept_in_redis: hot, recovered, purged_copies: purged, swept_vectors: swept, reindexed });
+  return { archived, kept_in_redis: hot, batches, recovered, purged_copies: purged, swept_vectors: swept, reindexed };
 }
 
 const lockLost = (tenant: string) =>
@@ -78,15 +86,17 @@ const lockLost = (tenant: string) =>
 
 async function settlePending(deps: ArchiveRunDeps, store: MemoryStore): Promise<ArchiveRunResult["recovered"]> {
   const recovered = { committed: 0, discarded: 0 };
-  for (const batch of await deps.coldStore.pending(store.tenant)) {
+  const partition = coldPartitionFor(store.owner);
+  for (const batch of await deps.coldStore.pending(partition)) {
     const owners = batch.ids.length === 0 ? [] : await store.redis.hmget(store.keys.archived, ...batch.ids);
     const moved = batch.ids.filter((_, position) => owners[position] === batch.batchId);
     if (moved.length === 0) {
-      await deps.coldStore.discard(store.tenant, batch.batchId);
+      await deps.coldStore.discard(partition, batch.batchId);
       recovered.discarded += 1;
     } else {
       await store.index.apply({ remove: moved });
-      await deps.coldStore.commit(store.tenant, batch.batchId, moved);
+      await deps.coldStore.commit(partition, batch.batchId, moved);
+      await bumpArchivedRevision(store);
       recovered.committed += 1;
     }
   }
@@ -95,7 +105,8 @@ async function settlePending(deps: ArchiveRunDeps, store: MemoryStore): Promise<
 }
 
 async function purgeUnnamedCopies(deps: ArchiveRunDeps, store: MemoryStore): Promise<number> {
-  const entries = await deps.coldStore.list(store.tenant);
+  const partition = coldPartitionFor(store.owner);
+  const entries = await deps.coldStore.list(partition);
   const unnamed: { id: string; batchId: string }[] = [];
   for (let start = 0; start < entries.length; start += 1000) {
     const chunk = entries.slice(start, start + 1000);
@@ -104,24 +115,41 @@ async function purgeUnnamedCopies(deps: ArchiveRunDeps, store: MemoryStore): Pro
       if (owners[position] !== entry.batchId) unnamed.push(entry);
     });
   }
-  if (unnamed.length > 0) await deps.coldStore.remove(store.tenant, unnamed);
+  if (unnamed.length > 0) await deps.coldStore.remove(partition, unnamed);
   return unnamed.length;
 }
 
-/** Follows the replica to know every vector id and its write stamp (the index has no id listing). */
-function createStampTracker(): VectorFollower & { stamps: Map<string, number> } {
+/**
+ * Follows the replica to know every vector id, its write stamp (the index has no id listing) and
+ * whether its data predates lexical search (no indexed text).
+ */
+function createStampTracker(): VectorFollower & { stamps: Map<string, number>; legacy: Set<string> } {
   const stamps = new Map<string, number>();
+  const legacy = new Set<string>();
   return {
     stamps,
-    reset: () => stamps.clear(),
-    upsert: (id, data) => stamps.set(id, stampTime(data)),
-    remove: (id) => stamps.delete(id),
+    legacy,
+    reset: () => {
+      stamps.clear();
+      legacy.clear();
+    },
+    upsert: (id, data) => {
+      const entry = decodeEntryData(data);
+      stamps.set(id, entry?.w ?? 0);
+      if (entry?.x === undefined) legacy.add(id);
+      else legacy.delete(id);
+    },
+    remove: (id) => {
+      stamps.delete(id);
+      legacy.delete(id);
+    },
   };
 }
 
-async function sweepOrphanVectors(store: MemoryStore, now: number): Promise<number> {
+async function sweepOrphanVectors(store: MemoryStore, now: number): Promise<{ swept: number; reindexed: number }> {
   const view = await store.index.view();
   const tracker = view.follow("memory-vector-stamps", createStampTracker);
+  const reindexed = await reindexLegacy(store, [...tracker.legacy], now);
   const old = [...tracker.stamps].filter(([, stamp]) => stamp < now - orphanGraceMs).map(([id]) => id);
   const orphans: string[] = [];
   for (let start = 0; start < old.length; start += 1000) {
@@ -132,31 +160,50 @@ async function sweepOrphanVectors(store: MemoryStore, now: number): Promise<numb
     });
   }
   for (let start = 0; start < orphans.length; start += 5000) await store.index.apply({ remove: orphans.slice(start, start + 5000) });
-  return orphans.length;
+  return { swept: orphans.length, reindexed };
 }
 
-/** Oldest first. Only the first (total − keepRecent) ranks can qualify, so the newest K never do. */
+/** Rewrites old-format vector data from the records (same vectors), so those memories are found lexically too. */
+async function reindexLegacy(store: MemoryStore, ids: readonly string[], now: number): Promise<number> {
+  let reindexed = 0;
+  for (let start = 0; start < ids.length; start += 1000) {
+    const chunk = ids.slice(start, start + 1000);
+    const [records, view] = await Promise.all([store.read(chunk), store.index.view()]);
+    const upsert = records.flatMap((record) => {
+      const entry = record && view.get(record.id);
+      return entry ? [{ id: entry.id, vector: entry.vector, data: encodeEntryData(now, record) }] : [];
+    });
+    if (upsert.length > 0) await store.index.apply({ upsert });
+    reindexed += upsert.length;
+  }
+  return reindexed;
+}
+
+/**
+ * Least important first (then oldest). Only the first (total − keepRecent) ranks by time can
+ * qualify, so the newest K never do.
+ */
 async function selectForArchive(deps: ArchiveRunDeps, store: MemoryStore, now: number): Promise<string[]> {
   const { days, keepRecent } = deps.config.archive;
   const cutoff = now - days * dayMs;
   const eligible = (await store.redis.zcard(store.keys.timeline)) - keepRecent;
-  const selected: string[] = [];
+  const selected: { id: string; importance: number; order: number }[] = [];
   const pageSize = 1000;
   for (let offset = 0; offset < eligible; offset += pageSize) {
     const ids = await store.redis.zrangebyscore(store.keys.timeline, "-inf", `(${cutoff}`, "LIMIT", offset, Math.min(pageSize, eligible - offset));
     if (ids.length === 0) break;
     const pipeline = store.redis.pipeline();
-    for (const id of ids) pipeline.hget(store.keys.record(id), "restored_at");
-    const restored = (await pipeline.exec()) ?? [];
+    for (const id of ids) pipeline.hmget(store.keys.record(id), "restored_at", "importance", "surprise");
+    const fields = (await pipeline.exec()) ?? [];
     ids.forEach((id, position) => {
-      const value = restored[position]?.[1];
+      const [restoredAt, importance, surprise] = (fields[position]?.[1] as (string | null)[] | undefined) ?? [];
       // A restored memory was asked for again: it stays hot for ARCHIVE_DAYS from its restore.
-      if (typeof value === "string" && value !== "" && Number(value) >= cutoff) return;
-      selected.push(id);
+      if (restoredAt && Number(restoredAt) >= cutoff) return;
+      selected.push({ id, importance: Number(importance || surprise || 0), order: selected.length });
     });
     if (ids.length < pageSize) break;
   }
-  return selected;
+  return selected.sort((left, right) => left.importance - right.importance || left.order - right.order).map((entry) => entry.id);
 }
 
 export function toArchivedMemory(record: MemoryRecord, embedder: string, embedding: Float32Array, archivedAt: number): ArchivedMemory {
@@ -171,6 +218,8 @@ export function toArchivedMemory(record: MemoryRecord, embedder: string, embeddi
     contentHash: record.contentHash,
     source: record.source,
     restoredAt: record.restoredAt,
+    importance: record.importance,
+    answered: record.answered,
     archivedAt,
     embedder,
     embedding,
@@ -189,6 +238,8 @@ export function fromArchivedMemory(archived: ArchivedMemory, restoredAt: number)
     contentHash: archived.contentHash,
     source: archived.source,
     restoredAt,
+    importance: archived.importance,
+    answered: archived.answered,
   };
 }
 

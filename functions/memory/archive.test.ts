@@ -74,7 +74,7 @@ describe("archival (injected clock)", () => {
     expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 2, cold_store: "files", batches: 1, pending_batches: 0, last_run: { archived: 2 } });
 
     // Archive search is semantic (an embedding search, not a substring match).
-    const found = await harness.memory.archive.search(scope(tenant), "Who kept the lighthouses of Maine?", 5);
+    const found = await harness.memory.service.search(scope(tenant), "Who kept the lighthouses of Maine?", { topK: 5, tier: "cold" });
     expect(found.memories[0]).toMatchObject({ id: m0!.id, message: m0!.message, created_at: m0!.created_at });
     expect(found.memories.map((memory) => memory.id).sort()).toEqual([m0!.id, m1!.id].sort());
 
@@ -84,7 +84,7 @@ describe("archival (injected clock)", () => {
     expect(await harness.memory.service.get(scope(tenant), m0!.id)).toEqual(m0);
     expect((await harness.memory.service.search(scope(tenant), "lighthouse keepers in Maine", { topK: 1 })).memories[0]?.id).toBe(m0!.id);
     expect((await harness.memory.archive.run(scope(tenant), clock.now())).archived).toBe(0);
-    expect((await harness.memory.archive.search(scope(tenant), "lighthouse keepers in Maine", 5)).memories.map((memory) => memory.id)).toEqual([m1!.id]);
+    expect((await harness.memory.service.search(scope(tenant), "lighthouse keepers in Maine", { topK: 5, tier: "cold" })).memories.map((memory) => memory.id)).toEqual([m1!.id]);
     expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 1 });
 
     // Exact duplicates stay duplicates across tiers.
@@ -111,12 +111,12 @@ describe("archival (injected clock)", () => {
     await expect(crashing.run(scope(tenant), clock.now())).rejects.toBeInstanceOf(SimulatedCrash);
     expect((await hotIds(tenant)).sort()).toEqual(seeded.map((memory) => memory.id).sort());
     expect((await archiveWith().stats(scope(tenant))).pending_batches).toBe(1);
-    expect((await archiveWith().search(scope(tenant), "lighthouse keepers", 10)).memories).toEqual([]);
+    expect((await harness.memory.service.search(scope(tenant), "lighthouse keepers", { topK: 10, tier: "cold" })).memories).toEqual([]);
 
     const rerun = await archiveWith().run(scope(tenant), clock.now());
     expect(rerun).toMatchObject({ archived: 3, recovered: { committed: 0, discarded: 1 } });
     expect(await archiveWith().stats(scope(tenant))).toMatchObject({ archived: 3, batches: 1, pending_batches: 0 });
-    const everything = await archiveWith().search(scope(tenant), "note about", 50);
+    const everything = await harness.memory.service.search(scope(tenant), "note about", { topK: 50, tier: "cold" });
     expect(everything.memories.map((memory) => memory.id).sort()).toEqual(seeded.slice(0, 3).map((memory) => memory.id).sort());
   });
 
@@ -137,7 +137,7 @@ describe("archival (injected clock)", () => {
 
     const rerun = await archiveWith().run(scope(tenant), clock.now());
     expect(rerun).toMatchObject({ archived: 0, recovered: { committed: 1, discarded: 0 } });
-    const found = await archiveWith().search(scope(tenant), "note about", 50);
+    const found = await harness.memory.service.search(scope(tenant), "note about", { topK: 50, tier: "cold" });
     expect(found.memories.map((memory) => memory.id).sort()).toEqual(seeded.slice(0, 3).map((memory) => memory.id).sort());
     expect(await archiveWith().stats(scope(tenant))).toMatchObject({ archived: 3, batches: 1, pending_batches: 0 });
     expect((await archiveWith().restore(scope(tenant), [seeded[0]!.id])).restored).toEqual([seeded[0]!.id]);
@@ -156,7 +156,7 @@ describe("archival (injected clock)", () => {
     }));
     await expect(crashing.restore(scope(tenant), [oldest!.id])).rejects.toBeInstanceOf(SimulatedCrash);
     expect(await hotIds(tenant)).toContain(oldest!.id);
-    expect((await archiveWith().search(scope(tenant), oldest!.message, 10)).memories.map((memory) => memory.id)).not.toContain(oldest!.id);
+    expect((await harness.memory.service.search(scope(tenant), oldest!.message, { topK: 10, tier: "cold" })).memories.map((memory) => memory.id)).not.toContain(oldest!.id);
     // The restored memory is hot again; the next run deletes the unnamed copy (and keeps the memory hot).
     expect(await archiveWith().run(scope(tenant), clock.now())).toMatchObject({ purged_copies: 1, archived: 0 });
     expect(await archiveWith().stats(scope(tenant))).toMatchObject({ archived: 1, batches: 1 });
@@ -168,7 +168,7 @@ describe("archival (injected clock)", () => {
     clock.set(start + 60 * day);
     await harness.memory.archive.run(scope(tenant), clock.now());
     await harness.memory.service.remove(scope(tenant), oldest!.id);
-    expect((await harness.memory.archive.search(scope(tenant), oldest!.message, 10)).memories.map((memory) => memory.id)).toEqual([second!.id]);
+    expect((await harness.memory.service.search(scope(tenant), oldest!.message, { topK: 10, tier: "cold" })).memories.map((memory) => memory.id)).toEqual([second!.id]);
     expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 1, batches: 1 });
     await expect(harness.memory.service.remove(scope(tenant), oldest!.id)).rejects.toMatchObject({ status: 404 });
     expect(await harness.memory.archive.restore(scope(tenant), [oldest!.id])).toEqual({ restored: [], not_found: [oldest!.id] });
@@ -177,7 +177,7 @@ describe("archival (injected clock)", () => {
     const workers = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix, coldStore: false });
     try {
       await workers.memory.service.remove({ tenant, redis: workers.redis }, second!.id);
-      expect((await harness.memory.archive.search(scope(tenant), second!.message, 10)).memories).toEqual([]);
+      expect((await harness.memory.service.search(scope(tenant), second!.message, { topK: 10, tier: "cold" })).memories).toEqual([]);
       expect(await harness.memory.archive.run(scope(tenant), clock.now())).toMatchObject({ purged_copies: 1 });
       expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 0, batches: 0 });
     } finally {
@@ -192,8 +192,8 @@ describe("archival (injected clock)", () => {
     const [vector] = await harness.embedder.embed(["a thought whose record was never written"]);
     await store.index.apply({
       upsert: [
-        { id: "01ABANDONED000000000000000", vector: vector!, data: vectorData(clock.now() - 2 * 3600_000, null) },
-        { id: "01INFLIGHT0000000000000000", vector: vector!, data: vectorData(clock.now(), null) },
+        { id: "01ABANDONED000000000000000", vector: vector!, data: vectorData(clock.now() - 2 * 3600_000, { message: "abandoned", answered: null, sessionId: null, importance: 0 }) },
+        { id: "01INFLIGHT0000000000000000", vector: vector!, data: vectorData(clock.now(), { message: "in flight", answered: null, sessionId: null, importance: 0 }) },
       ],
     });
     expect(await harness.memory.archive.run(scope(tenant), clock.now())).toMatchObject({ swept_vectors: 1 });
@@ -223,7 +223,7 @@ describe("archival (injected clock)", () => {
     try {
       const tenant = `t-${unique()}`;
       await expect(workers.memory.archive.run({ tenant, redis: workers.redis }, Date.now())).rejects.toMatchObject({ status: 501, code: "archive_unavailable" });
-      await expect(workers.memory.archive.search({ tenant, redis: workers.redis }, "x", 3)).rejects.toMatchObject({ status: 501 });
+      expect(workers.memory.archive.available).toBe(false);
       expect(await workers.memory.archive.stats({ tenant, redis: workers.redis })).toMatchObject({ archived: 0, cold_store: null });
       expect(workers.memory.jobs.map((job) => job.queue)).toEqual(["memory-capture"]);
     } finally {

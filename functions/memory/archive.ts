@@ -3,10 +3,12 @@ import type { IdGenerator } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { defaultEndUser } from "../chat/index.js";
 import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
 import type { ColdStore } from "./cold-store.js";
 import { memoryIdPattern } from "./identity.js";
-import { encodeRecord, toMemoryItem, type MemoryItem } from "./records.js";
+import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
+import { encodeRecord } from "./records.js";
 import type { MemoryScope } from "./service.js";
 import { acquireLock, releaseLock, runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
@@ -37,10 +39,9 @@ export interface ArchiveStats {
 export interface ArchiveService {
   readonly available: boolean;
   run(scope: MemoryScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
-  /** Every tenant that has memories; a tenant whose run is already going is skipped. */
-  runAll(redis: Redis, now: number): Promise<{ tenants: number; archived: number; skipped: number; failed: number }>;
+  /** Every (tenant, end user) that has memories; one whose run is already going is skipped. */
+  runAll(redis: Redis, now: number): Promise<{ tenants: number; users: number; archived: number; skipped: number; failed: number }>;
   stats(scope: MemoryScope): Promise<ArchiveStats>;
-  search(scope: MemoryScope, query: string, topK: number): Promise<{ memories: (MemoryItem & { archived_at: string })[]; total: number }>;
   restore(scope: MemoryScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
 }
 
@@ -64,7 +65,6 @@ const archiveBusy = (tenant: string) =>
     headers: { "Retry-After": "5" },
   });
 
-const lastRunField = "memory-archive-last-run";
 
 export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   const lockTtlMs = deps.lockTtlMs ?? 10 * 60_000;
@@ -74,9 +74,9 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     return deps.coldStore;
   };
 
-  /** Runs `work` holding the tenant's archive lock, which also keeps restores out of a run's way. */
-  const locked = async <Result>(redis: Redis, tenant: string, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
-    const key = memoryKeysFor(deps.keys, tenant).lock;
+  /** Runs `work` holding the owner's archive lock, which also keeps restores out of a run's way. */
+  const locked = async <Result>(redis: Redis, owner: MemoryOwner, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
+    const key = memoryKeysFor(deps.keys, owner).lock;
     const token = deps.ids.next();
     if (!(await acquireLock(redis, key, token, lockTtlMs))) return "busy";
     try {
@@ -86,21 +86,22 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     }
   };
 
-  const runTenant = async (redis: Redis, tenant: string, now: number) => {
+  const runOwner = async (redis: Redis, owner: MemoryOwner, now: number) => {
     const coldStore = requireColdStore();
-    return locked(redis, tenant, async (token) => {
-      const store = openMemoryStore(deps, redis, tenant);
+    return locked(redis, owner, async (token) => {
+      const store = openMemoryStore(deps, redis, owner);
       const result = await archiveTenant({ ...deps, coldStore, lockTtlMs }, store, token, now);
-      await redis.set(deps.keys.tenant(tenant, lastRunField), JSON.stringify({ ...result, finished_at: new Date(deps.clock.now()).toISOString() }));
+      await redis.set(lastRunKey(owner), JSON.stringify({ ...result, finished_at: new Date(deps.clock.now()).toISOString() }));
       return result;
     });
   };
+  const lastRunKey = (owner: MemoryOwner) => memoryKeysFor(deps.keys, owner).lastRun;
 
   return {
     available: deps.coldStore !== undefined,
 
     async run(scope, now) {
-      const result = await runTenant(scope.redis, scope.tenant, now);
+      const result = await runOwner(scope.redis, ownerOf(scope), now);
       if (result === "busy") throw archiveBusy(scope.tenant);
       return { tenant: scope.tenant, ...result };
     },
@@ -108,28 +109,30 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     async runAll(redis, now) {
       requireColdStore();
       const tenants = await redis.smembers(deps.keys.global("memory", "tenants"));
-      const totals = { tenants: tenants.length, archived: 0, skipped: 0, failed: 0 };
+      const totals = { tenants: tenants.length, users: 0, archived: 0, skipped: 0, failed: 0 };
       for (const tenant of tenants) {
-        try {
-          const result = await runTenant(redis, tenant, now);
-          if (result === "busy") totals.skipped += 1;
-          else totals.archived += result.archived;
-        } catch (error) {
-          // One tenant's failure must not keep the others' memories from moving; the job reports it.
-          totals.failed += 1;
-          deps.logger.error("memory_archive_failed", { tenant, error });
+        // Memories from before end users existed are the default user's, who is therefore always run.
+        const users = new Set([defaultEndUser, ...(await redis.smembers(memoryKeysFor(deps.keys, { tenant, endUser: defaultEndUser }).users))]);
+        for (const endUser of users) {
+          totals.users += 1;
+          try {
+            const result = await runOwner(redis, { tenant, endUser }, now);
+            if (result === "busy") totals.skipped += 1;
+            else totals.archived += result.archived;
+          } catch (error) {
+            // One user's failure must not keep the others' memories from moving; the job reports it.
+            totals.failed += 1;
+            deps.logger.error("memory_archive_failed", { tenant, error });
+          }
         }
       }
       return totals;
     },
 
     async stats(scope) {
-      const store = openMemoryStore(deps, scope.redis, scope.tenant);
-      const [counts, lastRun, cold] = await Promise.all([
-        store.counts(),
-        scope.redis.get(deps.keys.tenant(scope.tenant, lastRunField)),
-        deps.coldStore?.stats(scope.tenant),
-      ]);
+      const owner = ownerOf(scope);
+      const store = openMemoryStore(deps, scope.redis, owner);
+      const [counts, lastRun, cold] = await Promise.all([store.counts(), scope.redis.get(lastRunKey(owner)), deps.coldStore?.stats(coldPartitionFor(owner))]);
       const iso = (value: number | null | undefined) => (value === null || value === undefined ? null : new Date(value).toISOString());
       return {
         archived: counts.archived,
@@ -143,33 +146,17 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       };
     },
 
-    async search(scope, query, topK) {
-      const coldStore = requireColdStore();
-      const [vector] = await deps.embedder.embed([query], scope.signal);
-      if (!vector) throw new Error("the embedder returned no vector");
-      const matches = await coldStore.search(scope.tenant, { vector, embedder: deps.embedder.id, topK: topK + 8 });
-      if (matches.length === 0) return { memories: [], total: 0 };
-      // Redis's archived index is the truth: a copy it does not name is a restore's leftover.
-      const owners = await scope.redis.hmget(memoryKeysFor(deps.keys, scope.tenant).archived, ...matches.map((match) => match.record.id));
-      const memories = matches
-        .filter((match, position) => owners[position] === match.batchId)
-        .slice(0, topK)
-        .map((match) => ({
-          ...toMemoryItem(fromArchivedMemory(match.record, 0), match.similarity),
-          archived_at: new Date(match.record.archivedAt).toISOString(),
-        }));
-      return { memories, total: memories.length };
-    },
-
     async restore(scope, ids) {
       const coldStore = requireColdStore();
       const unique = [...new Set(ids)];
-      const outcome = await locked(scope.redis, scope.tenant, async () => {
-        const store = openMemoryStore(deps, scope.redis, scope.tenant);
+      const owner = ownerOf(scope);
+      const partition = coldPartitionFor(owner);
+      const outcome = await locked(scope.redis, owner, async () => {
+        const store = openMemoryStore(deps, scope.redis, owner);
         const candidates = unique.filter((id) => memoryIdPattern.test(id));
         const owners = candidates.length > 0 ? await scope.redis.hmget(store.keys.archived, ...candidates) : [];
         const wanted = new Map(candidates.flatMap((id, position) => (owners[position] ? [[id, owners[position]] as const] : [])));
-        const entries = (await coldStore.get(scope.tenant, [...wanted.keys()])).filter((entry) => wanted.get(entry.record.id) === entry.batchId);
+        const entries = (await coldStore.get(partition, [...wanted.keys()])).filter((entry) => wanted.get(entry.record.id) === entry.batchId);
         if (entries.length < wanted.size) deps.logger.error("memory_restore_missing", { missing: wanted.size - entries.length });
         // Vectors from another embedder would be noise next to the current ones: those are embedded again.
         const stale = entries.filter((entry) => entry.record.embedder !== deps.embedder.id);
@@ -178,7 +165,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         const now = deps.clock.now();
         // Vector first, then the record: the same order as every write (see store-scripts.ts).
         await store.index.apply({
-          upsert: entries.map(({ record }) => ({ id: record.id, vector: vectors.get(record.id) ?? record.embedding, data: vectorData(now, record.sessionId) })),
+          upsert: entries.map(({ record }) => ({ id: record.id, vector: vectors.get(record.id) ?? record.embedding, data: vectorData(now, record) })),
         });
         const restored: { id: string; batchId: string }[] = [];
         for (const entry of entries) {
@@ -189,12 +176,13 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
             createdAt: record.createdAt,
             contentHash: record.contentHash,
             tenant: scope.tenant,
+            endUser: owner.endUser,
             fields: encodeRecord(record),
           });
           if (done) restored.push({ id: record.id, batchId: entry.batchId });
         }
         // Last: until this returns, a crash leaves a hot memory plus a cold copy the archived index no longer names (ignored, then rewritten away).
-        await coldStore.remove(scope.tenant, restored);
+        await coldStore.remove(partition, restored);
         return restored.map((entry) => entry.id);
       });
       if (outcome === "busy") throw archiveBusy(scope.tenant);

@@ -20,6 +20,9 @@ export interface ArchivedLine {
   archived_at: number;
   embedder: string;
   embedding: string;
+  /** Added with importance and context; older lines have neither. */
+  importance?: number;
+  answered?: string | null;
 }
 
 export function encodeEmbedding(vector: Float32Array): string {
@@ -55,6 +58,8 @@ export const toArchivedLine = (record: ArchivedMemory): ArchivedLine => ({
   archived_at: record.archivedAt,
   embedder: record.embedder,
   embedding: encodeEmbedding(record.embedding),
+  importance: record.importance,
+  answered: record.answered,
 });
 
 export const fromArchivedLine = (line: ArchivedLine): ArchivedMemory => ({
@@ -71,4 +76,6 @@ export const fromArchivedLine = (line: ArchivedLine): ArchivedMemory => ({
   archivedAt: line.archived_at,
   embedder: line.embedder,
   embedding: decodeEmbedding(line.embedding),
+  importance: line.importance ?? line.surprise_score ?? 0,
+  answered: line.answered ?? null,
 });

@@ -4,7 +4,7 @@ import { queueNames, type QueueProvider } from "../../shared/queues.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TurnCapture } from "../chat/index.js";
 import type { CaptureJobData } from "./scorer.js";
-import { maxMessageChars } from "./schema.js";
+import { maxAnsweredChars, maxMessageChars } from "./schema.js";
 
 export interface CaptureOptions {
   /** Tries per turn before it is given up (default 8: with 2 s doubling, ~4 minutes of engine outage). */
@@ -47,11 +47,14 @@ export function createTurnCapture(deps: TurnCaptureDeps): TurnCapture {
       if (!jobIdPattern.test(turn.turnId)) throw new Error("turn ids must be 1 to 128 letters, digits, _ or -");
       const data: CaptureJobData = {
         tenant: turn.tenant,
+        endUser: turn.endUser,
         sessionId: turn.sessionId,
         message: turn.message,
         turnId: turn.turnId,
         capturedAt: turn.capturedAt,
       };
+      // The end of a long reply is what the user answered (its question, its last offer).
+      if (turn.answered?.trim()) data.answered = turn.answered.slice(-maxAnsweredChars);
       await deps.queues.get(queueNames.memoryCapture, redis).add("score-turn", data, { ...options, jobId: turn.turnId });
     },
   };

@@ -51,3 +51,10 @@ export async function memoryIdForTurn(turnId: string, capturedAt: number): Promi
   }
   return timePart + randomPart;
 }
+
+/** The epoch ms in a memory id's ULID time part: when it was said (captured) or added. */
+export function memoryIdTime(id: string): number {
+  let time = 0;
+  for (let index = 0; index < 10; index++) time = time * 32 + crockford.indexOf(id[index] ?? "0");
+  return time;
+}

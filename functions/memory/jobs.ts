@@ -1,14 +1,15 @@
-import { Queue, UnrecoverableError } from "bullmq";
+import { UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Clock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
-import { queueNames, type QueueName } from "../../shared/queues.js";
+import { openQueue, queueNames, type QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { RedisProvider } from "../deps.js";
 import type { ArchiveService } from "./archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
+import { maxAnsweredChars } from "./schema.js";
 import type { CaptureJobData, ScoreOutcome, TurnScorer } from "./scorer.js";
 
 /** What a processor reads of a BullMQ job; a real `Job` fits, and so does a plain object in a test. */
@@ -28,8 +29,10 @@ export interface MemoryJobSpec {
 
 const captureJobSchema = z.object({
   tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  endUser: z.string().min(1).max(256).optional(),
   sessionId: z.string().max(256),
   message: z.string().min(1),
+  answered: z.string().max(maxAnsweredChars).optional(),
   turnId: z.string().min(1).max(128),
   capturedAt: z.number().int().nonnegative(),
 }) satisfies z.ZodType<CaptureJobData>;
@@ -81,7 +84,7 @@ export const archiveSchedulerId = "memory-archive-daily";
  * Upserting is idempotent, so every worker process may call it at start.
  */
 export async function scheduleArchival(redis: Redis, keys: RedisKeys, config: Pick<Config, "archive">): Promise<void> {
-  const queue = new Queue(queueNames.memoryArchive, { connection: redis, prefix: keys.queuePrefix });
+  const queue = openQueue(queueNames.memoryArchive, redis, keys);
   try {
     await queue.upsertJobScheduler(
       archiveSchedulerId,

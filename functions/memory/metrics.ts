@@ -5,6 +5,7 @@ import { queueNames } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { Gauge, MetricsSource } from "../health/metrics-source.js";
 import { readQueueCounts, type QueueCounts } from "../health/queue-check.js";
+import { defaultEndUser } from "../chat/index.js";
 import { memoryKeysFor } from "./store.js";
 
 /**
@@ -53,11 +54,19 @@ async function memoryCounts(redis: Redis, keys: RedisKeys): Promise<{ hot: numbe
   let hot = 0;
   let archived = 0;
   for (let start = 0; start < tenants.length; start += 500) {
+    const chunk = tenants.slice(start, start + 500);
+    const listing = redis.pipeline();
+    for (const tenant of chunk) listing.smembers(memoryKeysFor(keys, { tenant, endUser: defaultEndUser }).users);
+    const users = (await listing.exec()) ?? [];
     const pipeline = redis.pipeline();
-    for (const tenant of tenants.slice(start, start + 500)) {
-      const memory = memoryKeysFor(keys, tenant);
-      pipeline.zcard(memory.timeline).hlen(memory.archived);
-    }
+    chunk.forEach((tenant, position) => {
+      const [error, names] = users[position] ?? [null, []];
+      if (error) throw error;
+      for (const endUser of new Set([defaultEndUser, ...(names as string[])])) {
+        const memory = memoryKeysFor(keys, { tenant, endUser });
+        pipeline.zcard(memory.timeline).hlen(memory.archived);
+      }
+    });
     const replies = (await pipeline.exec()) ?? [];
     replies.forEach(([error, value], position) => {
       if (error) throw error;

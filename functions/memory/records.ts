@@ -8,6 +8,14 @@ export interface MemoryRecord {
   perplexity: number | null;
   /** Null when the message was never scored (explicit add while the engine was unavailable). */
   surpriseScore: number | null;
+  /**
+   * The surprise score used as a ranking signal and archival order (least important leaves first);
+   * without a perplexity it is the novelty part alone. Memories written before it existed read their
+   * surprise score here (0 when unscored).
+   */
+  importance: number;
+  /** The assistant message this turn answered (its context); null for none. Indexed for search. */
+  answered: string | null;
   /** Epoch ms: when the user said it (capture time), not when it was scored. */
   createdAt: number;
   sessionId: string | null;
@@ -28,6 +36,8 @@ export interface MemoryItem {
   created_at: string;
   session_id: string | null;
   metadata: Record<string, unknown> | null;
+  importance: number;
+  answered: string | null;
   similarity?: number;
 }
 
@@ -44,6 +54,8 @@ export function encodeRecord(record: MemoryRecord): string[] {
     "content_hash", record.contentHash,
     "source", record.source,
     "restored_at", record.restoredAt === null ? "" : String(record.restoredAt),
+    "importance", String(record.importance),
+    "answered", record.answered ?? "",
   ];
 }
 
@@ -61,6 +73,8 @@ export function decodeRecord(id: string, fields: Record<string, string>): Memory
     contentHash: fields.content_hash ?? "",
     source: fields.source === "api" ? "api" : "chat",
     restoredAt: numberOrNull(fields.restored_at),
+    importance: numberOrNull(fields.importance) ?? numberOrNull(fields.surprise) ?? 0,
+    answered: fields.answered ? fields.answered : null,
   };
 }
 
@@ -75,6 +89,8 @@ export function toMemoryItem(record: MemoryRecord, similarity?: number): MemoryI
     created_at: new Date(record.createdAt).toISOString(),
     session_id: record.sessionId,
     metadata: record.metadata,
+    importance: round(record.importance, 4) ?? 0,
+    answered: record.answered,
   };
   if (similarity !== undefined) item.similarity = Math.round(similarity * 1e6) / 1e6;
   return item;

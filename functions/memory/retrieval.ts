@@ -5,9 +5,11 @@ import { memoryIdForTurn } from "./identity.js";
 import type { MemoryService } from "./service.js";
 
 /**
- * Memories for chat: the user's own top memories above the similarity cutoff, as passages chat
- * quotes as data and cites by memory id. Tenant scoping comes from the store's keys, so another
- * user's memories are not merely filtered out — they are never read.
+ * Memories for chat: the end user's own best memories from both tiers (hybrid search), as passages
+ * chat quotes as data and cites by memory id. A memory qualifies by meaning (similarity at least
+ * MEMORY_RETRIEVAL_MIN_SIMILARITY) or by words (at least half the best lexical score of the
+ * query): an exact name or number should reach the model even when the embedding misses it. The
+ * store's keys are the (tenant, end user)'s, so another user's memories are never even read.
  */
 export function createMemoryRetriever(deps: { service: MemoryService; embedder: Embedder; config: Pick<Config, "memory"> }): Retriever {
   const { retrievalTopK, retrievalMinSimilarity } = deps.config.memory;
@@ -17,20 +19,20 @@ export function createMemoryRetriever(deps: { service: MemoryService; embedder: 
       if (retrievalTopK === 0 || request.query.trim() === "") return [];
       const [vector] = await deps.embedder.embed([request.query], request.signal);
       if (!vector) return [];
-      // The memory this very turn may have become meanwhile is left out (one extra hit keeps top-k full).
+      // The memory this very turn may have become meanwhile is not context.
       const ownMemory = request.turn ? await memoryIdForTurn(request.turn.turnId, request.turn.capturedAt) : undefined;
-      const { memories } = await deps.service.searchVector(
-        { tenant: request.tenant, redis: request.redis, signal: request.signal },
-        vector,
-        { topK: retrievalTopK + (ownMemory ? 1 : 0), minSimilarity: retrievalMinSimilarity },
+      const { memories } = await deps.service.searchWith(
+        { tenant: request.tenant, endUser: request.endUser, redis: request.redis, signal: request.signal },
+        { text: request.query, vector },
+        { topK: retrievalTopK * 3, exclude: ownMemory, after: request.window?.after, before: request.window?.before },
       );
-      const context = memories.filter((memory) => memory.id !== ownMemory).slice(0, retrievalTopK);
+      const context = memories.filter((memory) => memory.similarity >= retrievalMinSimilarity || memory.lexical >= 0.5).slice(0, retrievalTopK);
       return context.map((memory) => ({
         source: "memory" as const,
         id: memory.id,
         text: memory.message,
-        similarity: memory.similarity ?? 0,
-        citation: { memory_id: memory.id, created_at: memory.created_at },
+        similarity: memory.similarity,
+        citation: { memory_id: memory.id, created_at: memory.created_at, tier: memory.tier },
       }));
     },
   };

@@ -1,21 +1,24 @@
 import { Hono } from "hono";
 import type { Clock } from "../../shared/clock.js";
 import type { AppContext, AppEnv } from "../context.js";
+import { resolveEndUser } from "../end-user.js";
 import { readJson, readQuery } from "../http.js";
-import type { ArchiveService } from "./archive.js";
-import { addMemorySchema, archiveSearchSchema, listQuerySchema, restoreSchema, searchSchema } from "./schema.js";
+import { archiveUnavailable, type ArchiveService } from "./archive.js";
+import { addMemorySchema, archiveSearchSchema, listQuerySchema, restoreSchema, searchSchema, userQuerySchema } from "./schema.js";
 import type { MemoryScope, MemoryService } from "./service.js";
 
 /**
  * HTTP only: parse and bound the input, hand the service a scope, shape the response. Every route
- * is the caller's tenant's; ids of other tenants are "not found", never "forbidden".
+ * is the caller's (tenant, end user)'s — the end user from the body's `user`, the `user` query
+ * parameter or X-Archive-User, like chat. Ids of others are "not found", never "forbidden".
  */
 export function createMemoryRoutes(options: { service: MemoryService; archive: ArchiveService; clock: Clock }): Hono<AppEnv> {
   const { service, archive } = options;
   const routes = new Hono<AppEnv>();
 
-  const scopeOf = async (c: AppContext): Promise<MemoryScope> => ({
+  const scopeOf = async (c: AppContext, bodyUser?: string): Promise<MemoryScope> => ({
     tenant: c.get("tenant"),
+    endUser: resolveEndUser(bodyUser ?? readQuery(c, userQuerySchema).user, c.req.header("x-archive-user")),
     redis: await c.get("redis")(),
     signal: c.req.raw.signal,
     logger: c.get("logger"),
@@ -28,10 +31,11 @@ export function createMemoryRoutes(options: { service: MemoryService; archive: A
 
   routes.post("/memories", async (c) => {
     const body = await readJson(c, addMemorySchema);
-    const { memory, created } = await service.add(await scopeOf(c), {
+    const { memory, created } = await service.add(await scopeOf(c, body.user), {
       message: body.message,
       metadata: body.metadata,
       sessionId: body.session_id,
+      answered: body.answered,
     });
     // An exact duplicate is not an error: the answer is the memory that already holds these words.
     return c.json(memory, created ? 201 : 200, created ? { Location: `/memories/${memory.id}` } : {});
@@ -39,8 +43,8 @@ export function createMemoryRoutes(options: { service: MemoryService; archive: A
 
   routes.post("/memories/search", async (c) => {
     const body = await readJson(c, searchSchema);
-    const options = { topK: body.top_k, minSimilarity: body.min_similarity, sessionId: body.session_id };
-    return c.json(await service.search(await scopeOf(c), body.query, options));
+    const options = { topK: body.top_k, minSimilarity: body.min_similarity, sessionId: body.session_id, after: body.after, before: body.before };
+    return c.json(await service.search(await scopeOf(c, body.user), body.query, options));
   });
 
   routes.get("/memories/stats", async (c) => c.json(await service.stats(await scopeOf(c))));
@@ -49,14 +53,16 @@ export function createMemoryRoutes(options: { service: MemoryService; archive: A
 
   routes.get("/memories/archive/stats", async (c) => c.json(await archive.stats(await scopeOf(c))));
 
+  // The cold tier alone, ranked exactly like POST /memories/search (which covers both tiers).
   routes.post("/memories/archive/search", async (c) => {
     const body = await readJson(c, archiveSearchSchema);
-    return c.json(await archive.search(await scopeOf(c), body.query, body.top_k));
+    if (!archive.available) throw archiveUnavailable();
+    return c.json(await service.search(await scopeOf(c, body.user), body.query, { topK: body.top_k, tier: "cold" }));
   });
 
   routes.post("/memories/archive/restore", async (c) => {
     const body = await readJson(c, restoreSchema);
-    return c.json(await archive.restore(await scopeOf(c), body.ids));
+    return c.json(await archive.restore(await scopeOf(c, body.user), body.ids));
   });
 
   routes.get("/memories/:id", async (c) => c.json(await service.get(await scopeOf(c), c.req.param("id"))));

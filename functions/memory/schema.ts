@@ -5,6 +5,8 @@ import { z } from "zod";
  * the contract (a value outside them is a 422 naming the field).
  */
 export const maxMessageChars = 8000;
+/** The stored context of a memory (the assistant message it answered); longer ones keep their end. */
+export const maxAnsweredChars = 4000;
 export const maxMetadataBytes = 4096;
 export const maxListLimit = 100;
 export const defaultListLimit = 50;
@@ -33,27 +35,48 @@ const metadataSchema = z
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(maxListLimit).default(defaultListLimit),
   offset: z.coerce.number().int().min(0).max(maxOffset).default(0),
+  user: z.string().max(256).optional(),
 });
+
+/** The end user, as chat takes it (OpenAI's `user`); the header X-Archive-User is the other way. */
+const endUserSchema = z.string().max(256).optional();
 
 export const addMemorySchema = z.object({
   message: textSchema(maxMessageChars, "message"),
   metadata: metadataSchema.optional(),
   session_id: sessionIdSchema.optional(),
+  /** What the message answered (the other side of the conversation); indexed for search. */
+  answered: z.string().max(maxAnsweredChars, `answered may hold at most ${maxAnsweredChars} characters`).optional(),
+  user: endUserSchema,
 });
 
-export const searchSchema = z.object({
-  query: textSchema(maxQueryChars, "query"),
-  top_k: z.number().int().min(1).max(maxTopK).default(defaultTopK),
-  min_similarity: z.number().min(0).max(1).optional(),
-  /** The original's filter: only memories of this session. */
-  session_id: sessionIdSchema.optional(),
-});
+/** ISO 8601 with an offset, as epoch ms. */
+const isoTime = z.iso.datetime({ offset: true, error: "use an ISO 8601 time with an offset, e.g. 2026-05-01T00:00:00Z" }).transform((value) => Date.parse(value));
+
+export const searchSchema = z
+  .object({
+    query: textSchema(maxQueryChars, "query"),
+    top_k: z.number().int().min(1).max(maxTopK).default(defaultTopK),
+    min_similarity: z.number().min(0).max(1).optional(),
+    /** The original's filter: only memories of this session. */
+    session_id: sessionIdSchema.optional(),
+    /** Only memories said at or after `after` and before `before`. */
+    after: isoTime.optional(),
+    before: isoTime.optional(),
+    user: endUserSchema,
+  })
+  .refine((body) => body.after === undefined || body.before === undefined || body.after < body.before, { message: "after must be earlier than before", path: ["before"] });
 
 export const archiveSearchSchema = z.object({
   query: textSchema(maxQueryChars, "query"),
   top_k: z.number().int().min(1).max(maxTopK).default(defaultTopK),
+  user: endUserSchema,
 });
 
+/** Query parameters of the GET and DELETE routes: only the end user. */
+export const userQuerySchema = z.object({ user: endUserSchema });
+
 export const restoreSchema = z.object({
+  user: endUserSchema,
   ids: z.array(z.string().min(1).max(64)).min(1, "name at least one id").max(maxRestoreIds, `restore at most ${maxRestoreIds} ids at once`),
 });

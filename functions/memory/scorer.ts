@@ -5,13 +5,18 @@ import { contentHash, memoryIdForTurn } from "./identity.js";
 import { measurePerplexity, type PerplexityPool } from "./perplexity.js";
 import type { MemoryRecord } from "./records.js";
 import { noveltyFrom, surpriseScore } from "./scoring.js";
+import { defaultEndUser } from "../chat/index.js";
 import { openMemoryStore, type MemoryStoreDeps } from "./store.js";
 
 /** A captured user turn as it travels through the `memory-capture` queue. */
 export interface CaptureJobData {
   tenant: string;
+  /** Absent in jobs queued before end users existed: the default end user. */
+  endUser?: string | undefined;
   sessionId: string;
   message: string;
+  /** The assistant message the turn answered. */
+  answered?: string | undefined;
   turnId: string;
   capturedAt: number;
 }
@@ -29,7 +34,8 @@ export interface TurnScorerDeps extends MemoryStoreDeps {
 }
 
 /**
- * Scores one captured turn and stores it iff surprise ≥ threshold. Every way of running it twice
+ * Scores one captured turn and stores it — every turn with MEMORY_CAPTURE=all (its surprise is
+ * its importance), only a turn whose surprise reaches the threshold with `surprising`. Every way of running it twice
  * ends with at most one memory: the id comes from the turn id (a retry rewrites the same id, and
  * the commit script leaves an existing one alone), and the content hash catches the same words
  * arriving as another turn. Errors from the engine or the embedder propagate so the job retries.
@@ -38,7 +44,7 @@ export function createTurnScorer(deps: TurnScorerDeps) {
   const weights = deps.config.memory;
 
   return async function scoreTurn(redis: Redis, turn: CaptureJobData, signal?: AbortSignal): Promise<ScoreOutcome> {
-    const store = openMemoryStore(deps, redis, turn.tenant);
+    const store = openMemoryStore(deps, redis, { tenant: turn.tenant, endUser: turn.endUser ?? defaultEndUser });
     const id = await memoryIdForTurn(turn.turnId, turn.capturedAt);
     const hash = await contentHash(turn.message);
     // Cheap checks first: a retry of a stored turn, or words already remembered, need no GPU time.
@@ -55,13 +61,15 @@ export function createTurnScorer(deps: TurnScorerDeps) {
     const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
     const novelty = noveltyFrom(nearest?.similarity);
     const surprise = surpriseScore(perplexity, novelty, weights);
-    if (surprise < weights.threshold) return { stored: false, perplexity, novelty, surprise, reason: "below_threshold" };
+    if (weights.capture === "surprising" && surprise < weights.threshold) return { stored: false, perplexity, novelty, surprise, reason: "below_threshold" };
 
     const record: MemoryRecord = {
       id,
       message: turn.message,
       perplexity,
       surpriseScore: surprise,
+      importance: surprise,
+      answered: turn.answered ? turn.answered : null,
       createdAt: turn.capturedAt,
       sessionId: turn.sessionId === "" ? null : turn.sessionId,
       metadata: null,

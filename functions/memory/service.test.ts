@@ -27,16 +27,27 @@ const turn = (message: string, overrides: Partial<CaptureJobData> = {}): Capture
   ...overrides,
 });
 /** A fresh scoring worker, as another process would run it: its own replica cache. */
-const processor = () => {
-  const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache(), logger: silentLogger });
+const processor = (capture: "all" | "surprising" = "all") => {
+  const config = { ...harness.config, memory: { ...harness.config.memory, capture } };
+  const scoreTurn = createTurnScorer({ ...harness, config, replicas: createVectorReplicaCache(), logger: silentLogger });
   return createCaptureProcessor({ scoreTurn, redis: { acquire: async () => ({ redis: harness.redis, release: async () => undefined }) }, logger: silentLogger });
 };
 const job = (data: CaptureJobData) => ({ id: data.turnId, name: "score-turn", data, attemptsMade: 0 });
 
 describe("capture scoring", () => {
-  it("stores a surprising turn and skips small talk, with the original's numbers", async () => {
+  it("keeps every turn by default: small talk too, its surprise as importance, with what it answered", async () => {
     const tenant = `t-${unique()}`;
-    const run = processor();
+    const smallTalk = await processor()(job(turn("Yes, the red one please.", { tenant, answered: "Do you want the red or the blue bike?" })));
+    expect(smallTalk).toMatchObject({ stored: true, reason: "stored", novelty: 1 });
+    const [memory] = (await harness.memory.service.list(scope(tenant), { limit: 10, offset: 0 })).memories;
+    expect(memory).toMatchObject({ message: "Yes, the red one please.", answered: "Do you want the red or the blue bike?" });
+    expect(memory!.importance).toBeCloseTo((smallTalk as { surprise: number }).surprise, 4);
+    expect(memory!.importance).toBe(memory!.surprise_score);
+  });
+
+  it("with MEMORY_CAPTURE=surprising, stores a surprising turn and skips small talk, with the original's numbers", async () => {
+    const tenant = `t-${unique()}`;
+    const run = processor("surprising");
     const smallTalk = await run(job(turn("Hello! How are you today?", { tenant })));
     expect(smallTalk).toMatchObject({ stored: false, reason: "below_threshold", novelty: 1 });
     expect((smallTalk as { surprise: number }).surprise).toBeCloseTo(0.599, 2);
@@ -69,7 +80,7 @@ describe("capture scoring", () => {
     expect(outcomes.filter((outcome) => outcome.stored)).toHaveLength(1);
     expect((await harness.memory.service.stats(scope(tenant))).hot).toBe(1);
     // Nor may a duplicate's vector linger: exactly one vector for the one memory.
-    expect(await openMemoryStore({ ...harness, replicas: createVectorReplicaCache() }, harness.redis, tenant).index.count()).toBe(1);
+    expect(await openMemoryStore({ ...harness, replicas: createVectorReplicaCache() }, harness.redis, { tenant, endUser: "default" }).index.count()).toBe(1);
   });
 
   it("stores a retried turn whose first attempt crashed after writing the vector (its own vector is not 'nearest')", async () => {

@@ -3,12 +3,19 @@ import type { IdGenerator } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { AppError, notFound } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { syncColdDocuments } from "./cold-search.js";
 import type { ColdStore } from "./cold-store.js";
 import { contentHash, memoryIdPattern } from "./identity.js";
+import { createMemoryFollower, followerName } from "./lexical.js";
+import { ownerOf } from "./owner.js";
 import { measurePerplexity, PerplexityUnavailable, type PerplexityPool } from "./perplexity.js";
 import { toMemoryItem, type MemoryItem, type MemoryRecord } from "./records.js";
 import { noveltyFrom, surpriseScore } from "./scoring.js";
-import { openMemoryStore, sessionOf, type MemoryStore, type MemoryStoreDeps } from "./store.js";
+import { fromArchivedMemory } from "./archive-run.js";
+import { coldPrefix } from "./lexical.js";
+import { maxAnsweredChars } from "./schema.js";
+import { rankMemories } from "./search.js";
+import { openMemoryStore, type MemoryStore, type MemoryStoreDeps } from "./store.js";
 
 export interface MemoryServiceDeps extends MemoryStoreDeps {
   ids: IdGenerator;
@@ -24,6 +31,8 @@ export interface MemoryServiceDeps extends MemoryStoreDeps {
 /** One request's world, handed in by the route or the job (the service knows nothing of Hono). */
 export interface MemoryScope {
   tenant: string;
+  /** The person inside the tenant; absent: the default end user. */
+  endUser?: string | undefined;
   redis: Redis;
   signal?: AbortSignal;
   logger?: Logger;
@@ -33,6 +42,8 @@ export interface AddMemoryInput {
   message: string;
   metadata?: Record<string, unknown> | undefined;
   sessionId?: string | undefined;
+  /** The assistant message this one answered (context, indexed for search). */
+  answered?: string | undefined;
 }
 
 export interface SearchOptions {
@@ -40,7 +51,24 @@ export interface SearchOptions {
   minSimilarity?: number | undefined;
   /** Only memories captured in (or added to) this session. */
   sessionId?: string | undefined;
+  /** Epoch ms: only memories said at or after / before this time. */
+  after?: number | undefined;
+  before?: number | undefined;
+  /** A memory id to leave out (chat: the turn being answered). */
+  exclude?: string | undefined;
+  /** Only one tier (archive search); default both. */
+  tier?: "hot" | "cold" | undefined;
 }
+
+/** A search hit: the memory, which tier it came from, and how it ranked. */
+export type MemoryHit = MemoryItem & {
+  similarity: number;
+  score: number;
+  /** BM25 score relative to the query's best lexical hit: 1 = the best, 0 = no word matched. */
+  lexical: number;
+  tier: "hot" | "cold";
+  archived_at?: string;
+};
 
 export interface MemoryStats {
   hot: number;
@@ -60,11 +88,12 @@ export interface MemoryService {
   remove(scope: MemoryScope, id: string): Promise<void>;
   /** Always stores (unless it is an exact duplicate, which answers the existing memory with `created: false`). */
   add(scope: MemoryScope, input: AddMemoryInput): Promise<{ memory: MemoryItem; created: boolean }>;
-  search(scope: MemoryScope, query: string, options: SearchOptions): Promise<{ memories: MemoryItem[]; total: number }>;
-  /** Search with a vector already in hand (retrieval and the benchmark embed separately). */
-  searchVector(scope: MemoryScope, vector: Float32Array, options: SearchOptions): Promise<{ memories: MemoryItem[]; total: number }>;
+  /** Hybrid search over hot and (where a cold store exists) archived memories. */
+  search(scope: MemoryScope, query: string, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
+  /** The same with the query's vector already in hand (the benchmark embeds apart). */
+  searchWith(scope: MemoryScope, query: { text: string; vector: Float32Array }, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
   stats(scope: MemoryScope): Promise<MemoryStats>;
-  open(scope: Pick<MemoryScope, "tenant" | "redis">): MemoryStore;
+  open(scope: Pick<MemoryScope, "tenant" | "endUser" | "redis">): MemoryStore;
 }
 
 export const memoryNotFound = (id: string) => notFound(`No memory with id "${id}"`, "memory_not_found");
@@ -77,13 +106,13 @@ export const memoryArchived = (id: string) =>
     detail: `This exact message is already remembered as memory "${id}", which is in cold storage; bring it back with POST /memories/archive/restore {"ids": ["${id}"]}`,
   });
 
-/** Orphaned vectors (see store-scripts.ts) are skipped after the search, so a few extra are asked for. */
+/** Orphaned vectors (see store-scripts.ts) are skipped after the search, so a few extra are read. */
 const searchSlack = 8;
 
 export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
   const { config } = deps;
   const weights = config.memory;
-  const open = (scope: Pick<MemoryScope, "tenant" | "redis">) => openMemoryStore(deps, scope.redis, scope.tenant);
+  const open = (scope: Pick<MemoryScope, "tenant" | "endUser" | "redis">) => openMemoryStore(deps, scope.redis, ownerOf(scope));
 
   const readOne = async (store: MemoryStore, id: string): Promise<MemoryRecord> => {
     // An id that cannot exist, or another tenant's id: both are simply not found here.
@@ -107,26 +136,41 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     }
   };
 
-  const searchVector: MemoryService["searchVector"] = async (scope, vector, options) => {
+  const searchWith: MemoryService["searchWith"] = async (scope, query, options) => {
     const store = open(scope);
-    const session = options.sessionId;
-    const matches = await store.index.search(vector, {
-      topK: options.topK + searchSlack,
-      minSimilarity: options.minSimilarity ?? 0,
-      filter: session === undefined ? undefined : (_id, data) => sessionOf(data) === session,
-    });
-    const records = await store.read(matches.map((match) => match.id));
-    const memories: MemoryItem[] = [];
-    for (const [position, match] of matches.entries()) {
-      const record = records[position];
-      if (record && memories.length < options.topK) memories.push(toMemoryItem(record, match.similarity));
+    const view = await store.index.view();
+    const follower = view.follow(followerName, createMemoryFollower);
+    await syncColdDocuments(deps.coldStore, deps.embedder, store, follower);
+    const ranked = rankMemories(
+      view,
+      follower,
+      { ...options, text: query.text, vector: query.vector },
+      { lexicalWeight: weights.lexicalWeight, importanceWeight: weights.importanceWeight },
+    ).filter((hit) => hit.similarity >= (options.minSimilarity ?? 0));
+    const head = ranked.slice(0, options.topK + searchSlack);
+    const records = await store.read(head.filter((hit) => hit.tier === "hot").map((hit) => hit.id));
+    const hot = new Map(records.flatMap((record) => (record ? [[record.id, record] as const] : [])));
+    const memories: MemoryHit[] = [];
+    for (const hit of head) {
+      if (memories.length === options.topK) break;
+      const rounded = { score: Math.round(hit.score * 1e6) / 1e6, lexical: Math.round(hit.lexical * 1e6) / 1e6, tier: hit.tier };
+      if (hit.tier === "hot") {
+        // A vector whose record is gone (deleted or archived meanwhile, or a crash's orphan) is skipped.
+        const record = hot.get(hit.id);
+        if (record) memories.push({ ...toMemoryItem(record, hit.similarity), similarity: toMemoryItem(record, hit.similarity).similarity!, ...rounded });
+        continue;
+      }
+      const cold = follower.cold(coldPrefix + hit.id);
+      if (!cold) continue;
+      const item = toMemoryItem(fromArchivedMemory(cold.record, cold.record.restoredAt ?? 0), hit.similarity);
+      memories.push({ ...item, similarity: item.similarity!, ...rounded, archived_at: new Date(cold.record.archivedAt).toISOString() });
     }
     return { memories, total: memories.length };
   };
 
   return {
     open,
-    searchVector,
+    searchWith,
 
     async list(scope, page) {
       const store = open(scope);
@@ -166,11 +210,15 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
       if (!vector) throw new Error("the embedder returned no vector");
       const id = deps.ids.next();
       const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
+      const novelty = noveltyFrom(nearest?.similarity);
       const record: MemoryRecord = {
         id,
         message: input.message,
         perplexity: scored.perplexity,
-        surpriseScore: scored.unavailable ? null : surpriseScore(scored.perplexity, noveltyFrom(nearest?.similarity), weights),
+        surpriseScore: scored.unavailable ? null : surpriseScore(scored.perplexity, novelty, weights),
+        // Unscored, the formula's own rule for a missing perplexity: it adds nothing.
+        importance: surpriseScore(scored.perplexity, novelty, weights),
+        answered: input.answered ? input.answered.slice(-maxAnsweredChars) : null,
         createdAt: deps.clock.now(),
         sessionId: input.sessionId ?? null,
         metadata: input.metadata ?? null,
@@ -188,7 +236,7 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     async search(scope, query, options) {
       const [vector] = await deps.embedder.embed([query], scope.signal);
       if (!vector) throw new Error("the embedder returned no vector");
-      return searchVector(scope, vector, options);
+      return searchWith(scope, { text: query, vector }, options);
     },
 
     async stats(scope) {

@@ -3,10 +3,10 @@ import type { Clock } from "../../shared/clock.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { createVectorIndex, type VectorIndex, type VectorReplicaCache } from "../../shared/vector-index/index.js";
+import { encodeEntryData } from "./lexical.js";
+import { memoryCollectionFor, ownerKeyParts, type MemoryOwner } from "./owner.js";
 import { decodeRecord, encodeRecord, type MemoryRecord } from "./records.js";
 import { runCommit, runDelete, runForgetArchived, type CommitOutcome, type MemoryKeys } from "./store-scripts.js";
-
-export const memoryCollection = "memories";
 
 export interface MemoryStoreDeps {
   keys: RedisKeys;
@@ -15,9 +15,10 @@ export interface MemoryStoreDeps {
   replicas: VectorReplicaCache;
 }
 
-/** One tenant's memories on one Redis client. Cheap to open: per request or per job. */
+/** One (tenant, end user)'s memories on one Redis client. Cheap to open: per request or per job. */
 export interface MemoryStore {
   readonly tenant: string;
+  readonly owner: MemoryOwner;
   readonly keys: MemoryKeys;
   readonly index: VectorIndex;
   readonly redis: Redis;
@@ -43,32 +44,34 @@ export interface MemoryStore {
   counts(): Promise<{ hot: number; archived: number }>;
 }
 
-export function memoryKeysFor(keys: RedisKeys, tenant: string): MemoryKeys {
+/** The default end user's keys are the ones memory used before end users existed (see owner.ts). */
+export function memoryKeysFor(keys: RedisKeys, owner: MemoryOwner): MemoryKeys {
+  const { tenant } = owner;
+  const parts = ownerKeyParts(owner.endUser);
   return {
-    record: (id) => keys.tenant(tenant, "memory", id),
-    timeline: keys.tenant(tenant, "memories"),
-    hashes: keys.tenant(tenant, "memory-hashes"),
-    archived: keys.tenant(tenant, "memory-archived"),
-    lock: keys.tenant(tenant, "memory-archive-lock"),
+    record: (id) => keys.tenant(tenant, ...parts, "memory", id),
+    timeline: keys.tenant(tenant, ...parts, "memories"),
+    hashes: keys.tenant(tenant, ...parts, "memory-hashes"),
+    archived: keys.tenant(tenant, ...parts, "memory-archived"),
+    archivedRevision: keys.tenant(tenant, ...parts, "memory-archived-rev"),
+    lock: keys.tenant(tenant, ...parts, "memory-archive-lock"),
+    lastRun: keys.tenant(tenant, ...parts, "memory-archive-last-run"),
     tenants: keys.global("memory", "tenants"),
+    users: keys.tenant(tenant, "memory-users"),
   };
 }
 
 /**
- * Vector data, replicated with each vector: when it was written (so a sweep can tell an abandoned
- * vector from one whose record is being listed right now) and its session (so a search can be
- * limited to one session without reading records). Session ids cannot contain a space.
+ * Vector data, replicated with each vector (see lexical.ts): when it was written (so a sweep can
+ * tell an abandoned vector from one whose record is being listed right now), its session, its
+ * importance and the text lexical search indexes.
  */
-export const vectorData = (now: number, sessionId: string | null) => (sessionId ? `w:${now} s:${sessionId}` : `w:${now}`);
-export const stampTime = (data: string | undefined) => (data?.startsWith("w:") ? Number.parseInt(data.slice(2), 10) || 0 : 0);
-export const sessionOf = (data: string | undefined) => {
-  const at = data?.indexOf(" s:") ?? -1;
-  return at === -1 ? null : data!.slice(at + 3);
-};
+export const vectorData = encodeEntryData;
 
-export function openMemoryStore(deps: MemoryStoreDeps, redis: Redis, tenant: string): MemoryStore {
-  const keys = memoryKeysFor(deps.keys, tenant);
-  const index = createVectorIndex({ redis, keys: deps.keys, tenant, collection: memoryCollection, embedder: deps.embedder, replicas: deps.replicas });
+export function openMemoryStore(deps: MemoryStoreDeps, redis: Redis, owner: MemoryOwner): MemoryStore {
+  const { tenant } = owner;
+  const keys = memoryKeysFor(deps.keys, owner);
+  const index = createVectorIndex({ redis, keys: deps.keys, tenant, collection: memoryCollectionFor(owner.endUser), embedder: deps.embedder, replicas: deps.replicas });
 
   const read: MemoryStore["read"] = async (ids) => {
     if (ids.length === 0) return [];
@@ -84,18 +87,20 @@ export function openMemoryStore(deps: MemoryStoreDeps, redis: Redis, tenant: str
 
   return {
     tenant,
+    owner,
     keys,
     index,
     redis,
     read,
 
     async persist(record, vector) {
-      await index.apply({ upsert: [{ id: record.id, vector, data: vectorData(deps.clock.now(), record.sessionId) }] });
+      await index.apply({ upsert: [{ id: record.id, vector, data: vectorData(deps.clock.now(), record) }] });
       const outcome = await runCommit(redis, keys, {
         id: record.id,
         contentHash: record.contentHash,
         createdAt: record.createdAt,
         tenant,
+        endUser: owner.endUser,
         fields: encodeRecord(record),
       });
       if (outcome.status === "duplicate" || outcome.status === "archived") await index.apply({ remove: [record.id] });

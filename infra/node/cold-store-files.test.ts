@@ -23,6 +23,8 @@ const memory = (overrides: Partial<ArchivedMemory> = {}): ArchivedMemory => ({
   contentHash: "ab".repeat(32),
   source: "chat",
   restoredAt: null,
+  importance: 0.81,
+  answered: null,
   archivedAt: Date.UTC(2025, 3, 1),
   embedder: "model-a",
   embedding: random(16),

@@ -33,7 +33,8 @@ export interface FileColdStoreOptions {
   maxCacheBytes?: number;
 }
 
-const tenantPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** A tenant, or a tenant and an end user's segment (see functions/memory/owner.ts). */
+const tenantPattern = /^[A-Za-z0-9_-]{1,64}(?:\.u-[0-9a-f]{32})?$/;
 const batchPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const recordsSuffix = ".jsonl.gz";
 const commitSuffix = ".commit.json";

@@ -2,12 +2,15 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
+import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
 import { createUiFunction } from "../../functions/ui/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder, localEmbedderId } from "../../shared/embeddings/local-embedder.js";
+import { createOpenAIFunction } from "../../functions/openai/index.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { redactUrl } from "../../shared/redact.js";
@@ -19,13 +22,17 @@ import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
+import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
 import { readSystemStats } from "./system-stats.js";
+import { createNodeVoice } from "./voice.js";
 import { createFileUiAssets } from "./ui-assets.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
   /** Resolves once the background workers (if any) are consuming. */
   ready: Promise<void>;
+  /** Which voice backend does each direction (the emulator's start line says it). */
+  voice: VoiceFunction["backends"];
   close(): Promise<void>;
 }
 
@@ -43,7 +50,7 @@ export interface NodeCompositionOptions {
  * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
  * ends the local model's threads (idle ones would not hold the process open, busy ones would).
  */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & { close(): Promise<void> } {
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & Required<Pick<Embedder, "embedWithUsage">> & { close(): Promise<void> } {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
   const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
@@ -61,7 +68,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const clock = systemClock;
   const keys = createRedisKeys(config.redisPrefix);
   const ids = createIdGenerator(clock);
-  const shared = createSharedRedis(options.redisUrl);
+  const shared = createSharedRedis(options.redisUrl, logger);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
   const embedder = createEmbedder(config, pool);
@@ -74,11 +81,27 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
+  // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
+  const sandbox = createSandboxFunction({
+    config: config.sandbox,
+    clock,
+    backend: config.sandbox.url
+      ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
+      : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
+  });
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
+    codeRunner: sandbox.service,
   });
+  const openai = createOpenAIFunction({
+    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
+    embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
+  });
+  const voiceBackends = createNodeVoice({ config, logger, clock });
+  // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.
+  const voice = createVoiceFunction({ ...voiceBackends, chat: chat.service, config, clock });
 
   const app = createApp({
     config,
@@ -91,11 +114,13 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, memory.fn, library.fn, createUiFunction({ assets: createFileUiAssets() })],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createFileUiAssets() })],
+    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
+    extraChecks: [sandbox.check],
     serviceUrls: {
       redis: redactUrl(options.redisUrl),
       inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
+      voice: voiceServiceUrl(config),
     },
   });
 
@@ -118,11 +143,14 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   return {
     app,
     ready,
+    voice: voice.backends,
     async close() {
       stopProbing();
+      await voiceBackends.close();
       await dropFolder?.close();
       await workers?.close();
       await embedder.close();
+      await sandbox.service.backend.close();
       pool.close();
       await shared.close();
     },

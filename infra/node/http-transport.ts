@@ -73,6 +73,18 @@ export function createNodeHttpTransport(options: { idleSocketTimeoutMs?: number 
           return;
         }
         let controller!: ReadableStreamDefaultController<Uint8Array>;
+        // The body ends exactly once, whichever comes first: the engine's `end`, the connection
+        // dying, the caller's abort or the consumer's cancel. Every later event is ignored — a
+        // `close()` after an abort throws ERR_INVALID_STATE from an event handler, which is an
+        // uncaught exception that takes the whole process down.
+        let ended = false;
+        const endWith = (outcome: { error: unknown } | undefined) => {
+          if (ended) return;
+          ended = true;
+          settled();
+          if (outcome) controller.error(outcome.error);
+          else controller.close();
+        };
         const stream = new ReadableStream<Uint8Array>(
           {
             start(streamController) {
@@ -83,6 +95,7 @@ export function createNodeHttpTransport(options: { idleSocketTimeoutMs?: number 
               response.resume();
             },
             cancel() {
+              ended = true;
               settled();
               outgoing.destroy();
               response.destroy();
@@ -90,25 +103,16 @@ export function createNodeHttpTransport(options: { idleSocketTimeoutMs?: number 
           },
           { highWaterMark: 1 },
         );
-        fail = (reason) => controller.error(reason);
+        fail = (reason) => endWith({ error: reason });
         response.on("data", (chunk: Buffer) => {
-          if (signal?.aborted) return; // errored by the abort; a late chunk must not throw
+          if (ended) return; // a late chunk after an abort or cancel has nowhere to go
           controller.enqueue(chunk);
           if ((controller.desiredSize ?? 0) <= 0) response.pause();
         });
-        response.on("end", () => {
-          settled();
-          controller.close();
-        });
+        response.on("end", () => endWith(undefined));
         // A connection that dies mid-body ends without "end": the reader must see an error, not hang.
         response.on("close", () => {
-          if (response.complete) return;
-          settled();
-          try {
-            controller.error(new Error("the engine closed the connection mid-response"));
-          } catch {
-            // already errored or closed (an abort got there first)
-          }
+          if (!response.complete) endWith({ error: new Error("the engine closed the connection mid-response") });
         });
         resolve(new Response(stream, init));
       });

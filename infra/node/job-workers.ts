@@ -1,9 +1,9 @@
 import { Worker, type Processor } from "bullmq";
-import { Redis } from "ioredis";
 import { workerHeartbeatKey, heartbeatTtlMs } from "../../functions/health/queue-check.js";
 import type { Logger } from "../../shared/logger.js";
 import type { QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
+import { createRedisClient } from "./redis.js";
 
 const closeBudgetMs = 4000;
 
@@ -18,10 +18,10 @@ export interface JobWorkerSpec {
  * `/health` can tell "jobs waiting, nobody consuming" apart from a merely busy queue.
  */
 export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; logger: Logger; specs: readonly JobWorkerSpec[]; workerId: string }) {
-  const heartbeat = new Redis(options.redisUrl, { maxRetriesPerRequest: 2, connectionName: "archive-heartbeat" });
+  const heartbeat = createRedisClient(options.redisUrl, options.logger, { maxRetriesPerRequest: 2, connectionName: "archive-heartbeat" });
   const workers = options.specs.map((spec) => {
     // BullMQ needs its own blocking connection per worker.
-    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `archive-worker-${spec.queue}` });
+    const connection = createRedisClient(options.redisUrl, options.logger, { maxRetriesPerRequest: null, connectionName: `archive-worker-${spec.queue}` });
     const worker = new Worker(spec.queue, spec.processor, {
       connection,
       prefix: options.keys.queuePrefix,
@@ -30,7 +30,12 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     worker.on("failed", (job, error) =>
       options.logger.warn("job_failed", { queue: spec.queue, jobId: job?.id, attempts: job?.attemptsMade, error }),
     );
-    worker.on("error", (error) => options.logger.error("worker_error", { queue: spec.queue, error }));
+    worker.on("error", (error) => {
+      // During an outage every reconnect attempt fails again; the connection's own listener has
+      // already said so once.
+      if (connection.status !== "ready") return;
+      options.logger.error("worker_error", { queue: spec.queue, error });
+    });
     return { spec, worker, connection };
   });
 

@@ -1,7 +1,28 @@
+import { createServer } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Logger } from "../../shared/logger.js";
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** A start that cannot go on for a reason the operator can fix: its message alone is printed, no stack. */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+const portInUse = (host: string, port: number) => new StartupError(`Port ${port} on ${host} is already in use; set PORT to a free one`);
+
+/**
+ * Fails fast when the HTTP port is taken, before anything costly (or anything that must then be
+ * stopped again, like a private redis-server) is started. Port 0 means "any", always free.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? portInUse(host, port) : error));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 /** Serves a fetch handler over HTTP/1.1 with keep-alive; resolves once listening. */
 export async function serveHttp(fetch: FetchHandler, host: string, port: number) {
@@ -9,7 +30,7 @@ export async function serveHttp(fetch: FetchHandler, host: string, port: number)
     const started = serve({ fetch, hostname: host, port }, () => resolve(started));
     // A busy port must fail startup with a message, not crash later as an uncaught error.
     started.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new Error(`Port ${port} on ${host} is already in use; set PORT to a free one`) : error),
+      reject(error.code === "EADDRINUSE" ? portInUse(host, port) : error),
     );
   });
   const address = server.address();
@@ -57,7 +78,7 @@ export function onShutdown(logger: Logger, shutdown: () => Promise<void>, deadli
 
 /** Before the logger exists (bad config) a plain sentence on stderr is the clearest message. */
 export function exitOnStartupError(error: unknown, describe: (error: unknown) => string | undefined): never {
-  const detail = describe(error) ?? (error instanceof Error ? error.stack ?? error.message : String(error));
+  const detail = describe(error) ?? (error instanceof StartupError ? error.message : undefined) ?? (error instanceof Error ? error.stack ?? error.message : String(error));
   process.stderr.write(`Archive cannot start.\n${detail}\n`);
   process.exit(1);
 }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "../../shared/config.js";
 import { assertSafeToListen } from "../../shared/listen-safety.js";
 import { createLogger } from "../../shared/logger.js";
 import { composeNode } from "./compose.js";
+import { checkRedisReachable } from "./redis.js";
 import { exitOnStartupError, onShutdown, serveHttp } from "./serve.js";
 
 /** Self-hosted HTTP server: stateless, run as many as you like against one Redis. */
@@ -10,6 +11,7 @@ async function main() {
   assertSafeToListen(config);
   if (!config.redisUrl) throw new ConfigError(["REDIS_URL is required for infra/node/server.ts (the emulator starts its own Redis; this does not)"]);
   const logger = createLogger({ level: config.logLevel });
+  await checkRedisReachable(config.redisUrl, logger);
   const system = composeNode({ config, redisUrl: config.redisUrl, logger, workers: false });
   const http = await serveHttp(system.app.fetch, config.host, config.port);
   logger.info("archive_started", { url: http.url, role: "http" });

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
 import { composeNode } from "./compose.js";
+import { checkRedisReachable } from "./redis.js";
 import { exitOnStartupError, onShutdown } from "./serve.js";
 
 /**
@@ -12,6 +13,7 @@ async function main() {
   const config = loadConfig(process.env);
   if (!config.redisUrl) throw new ConfigError(["REDIS_URL is required for infra/node/worker.ts"]);
   const logger = createLogger({ level: config.logLevel }).child({ role: "worker" });
+  await checkRedisReachable(config.redisUrl, logger);
   const system = composeNode({ config, redisUrl: config.redisUrl, logger, workers: true });
   logger.info("archive_worker_started", {});
   onShutdown(logger, () => system.close());

@@ -2,6 +2,9 @@ import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
+import { createOpenAIFunction } from "../../functions/openai/index.js";
+import { createRemoteSandboxBackend, createSandboxFunction, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
+import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, createVoiceFunction, voiceServiceUrl } from "../../functions/voice/index.js";
 import { createUiFunction } from "../../functions/ui/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
@@ -51,10 +54,37 @@ function build(env: WorkerEnv): App {
   const queues = createQueueProvider(keys);
   const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
   const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis });
+  // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
+  const sandbox = createSandboxFunction({
+    config: config.sandbox,
+    clock,
+    backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
+  });
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
     capture: memory.capture,
+    codeRunner: sandbox.service,
+  });
+  // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
+  const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
+    endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
+  const remote = createPoolVoiceBackend({
+    stt: voicePool(config.voice.sttEndpoints, config.voice.sttModel),
+    tts: voicePool(config.voice.ttsEndpoints, config.voice.ttsModel),
+    defaultVoice: config.voice.defaultVoice,
+  });
+  const unconfigured = createUnconfiguredVoiceBackend();
+  const voice = createVoiceFunction({
+    transcriber: remote.transcriber ?? unconfigured.transcriber,
+    synthesizer: remote.synthesizer ?? unconfigured.synthesizer,
+    chat: chat.service,
+    config,
+    clock,
+  });
+  const openai = createOpenAIFunction({
+    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
+    embeddings: { embedder, model: config.embeddings.model ?? "" },
   });
   return createApp({
     config,
@@ -67,11 +97,13 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, memory.fn, library.fn, createUiFunction({ assets: createBindingUiAssets(env.ASSETS) })],
-    metricsSources: [memory.metricsSource, library.metricsSource],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createBindingUiAssets(env.ASSETS) })],
+    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
+    extraChecks: [sandbox.check],
     serviceUrls: {
       redis: redactUrl(config.redisUrl),
       inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),
+      voice: voiceServiceUrl(config),
     },
   });
 }

@@ -9,6 +9,9 @@ export function createPerRequestRedis(url: string): RedisProvider {
   return {
     async acquire() {
       const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, retryStrategy: () => null });
+      // Without a listener ioredis prints each connection error with its command (AUTH: the
+      // password). This client never reconnects, so the failure reaches the request's command.
+      redis.on("error", () => undefined);
       return {
         redis,
         release: async () => {

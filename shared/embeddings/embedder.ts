@@ -10,6 +10,17 @@ export interface Embedder {
   /** Length of every vector; 0 while a remote embedder has not answered yet and none was configured. */
   readonly dimension: number;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * `embed`, plus how many tokens the model read: what `/v1/embeddings` reports as usage. The
+   * embedders Archive ships have it; a stand-in without it cannot serve that route.
+   */
+  embedWithUsage?(texts: string[], signal?: AbortSignal): Promise<EmbeddedTexts>;
+}
+
+export interface EmbeddedTexts {
+  vectors: Float32Array[];
+  /** Tokens the model read, counted by its own tokenizer. */
+  tokens: number;
 }
 
 /**

@@ -62,6 +62,16 @@ describe("local embedder (Universal Sentence Encoder lite in worker threads)", (
     expect(queryMs).toBeLessThan((ingestionMs - 200) / 4);
   });
 
+  it("counts usage with the model's own tokenizer (the ids the package feeds its model)", async () => {
+    const texts = ["How do I reset my password?", "naïve café — “quotes” 😀"];
+    const model = await initModel(modelSource);
+    const expected = texts.reduce((total, text) => total + model.tokenizer.encode(text).length, 0);
+    const result = await embedder.embedWithUsage(texts);
+    expect(expected).toBeGreaterThan(texts.length);
+    expect(result.tokens).toBe(expected);
+    expect(result.vectors.map((vector) => vector.length)).toEqual([512, 512]);
+  });
+
   it("refuses empty text (the model itself would crash the whole batch on it)", async () => {
     await expect(embedder.embed(["fine", ""])).rejects.toMatchObject({ status: 400, code: "empty_text" });
     expect(await embedder.embed([])).toEqual([]);

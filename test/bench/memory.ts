@@ -80,14 +80,14 @@ async function benchSearch(redis: Redis, sizes: number[], queries: number) {
     const reader = memoryFor(redis, keys);
     const scope = { tenant, redis };
     const loadStarted = performance.now();
-    await reader.service.searchVector(scope, random(dimension), { topK: 10 });
+    await reader.service.searchWith(scope, { text: "ordinary sentence", vector: random(dimension) }, { topK: 10 });
     const loadMs = performance.now() - loadStarted;
-    for (let warm = 0; warm < 10; warm++) await reader.service.searchVector(scope, random(dimension), { topK: 10 });
+    for (let warm = 0; warm < 10; warm++) await reader.service.searchWith(scope, { text: "ordinary sentence", vector: random(dimension) }, { topK: 10 });
     const samples: number[] = [];
     for (let query = 0; query < queries; query++) {
       const vector = random(dimension);
       const started = performance.now();
-      const { memories } = await reader.service.searchVector(scope, vector, { topK: 10 });
+      const { memories } = await reader.service.searchWith(scope, { text: "ordinary sentence", vector }, { topK: 10 });
       samples.push(performance.now() - started);
       if (memories.length !== 10) throw new Error(`expected 10 results, got ${memories.length}`);
     }

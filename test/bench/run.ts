@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 
 /**
- * `npm run bench [-- chat|memory|library ...]`: runs the benchmarks, prints Markdown tables and
+ * `npm run bench [-- chat|memory|library|sandbox ...]`: runs the benchmarks, prints Markdown tables and
  * writes JSON to test/bench/results/<name>.json.
  */
 interface BenchResult {
@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<BenchResult>> = {
   chat: async () => (await import("./chat.js")).benchChat(),
   memory: async () => (await import("./memory.js")).benchMemory(),
   library: async () => (await import("./library.js")).benchLibrary(),
+  sandbox: async () => (await import("./sandbox.js")).benchSandbox(),
 };
 
 const requested = process.argv.slice(2).filter((name) => !name.startsWith("-"));

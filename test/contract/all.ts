@@ -2,6 +2,8 @@ import { chatContract } from "./chat.js";
 import { foundationContract } from "./foundation.js";
 import { libraryContract } from "./library.js";
 import { memoryContract } from "./memory.js";
+import { openaiRoutesContract } from "./openai-routes.js";
+import { sandboxContract } from "./sandbox.js";
 import type { ContractTarget } from "./target.js";
 import { uiContract } from "./ui.js";
 
@@ -9,7 +11,9 @@ import { uiContract } from "./ui.js";
 export function defineContracts(target: () => ContractTarget) {
   foundationContract(target);
   chatContract(target);
+  openaiRoutesContract(target);
   memoryContract(target);
   libraryContract(target);
+  sandboxContract(target);
   uiContract(target);
 }

@@ -7,7 +7,7 @@ import { jsonBody, type ContractTarget } from "./target.js";
  * Chat as OpenAI clients see it: the official `openai` SDK pointed at Archive. Runtimes without
  * a base URL (in-process, workerd) get the SDK's injectable `fetch` routed to the target.
  */
-function openai(target: ContractTarget, apiKey: string): OpenAI {
+export function openai(target: ContractTarget, apiKey: string): OpenAI {
   if (target.baseUrl) return new OpenAI({ baseURL: `${target.baseUrl}/v1`, apiKey, maxRetries: 0 });
   return new OpenAI({
     baseURL: "http://archive.invalid/v1",

@@ -8,6 +8,8 @@ export interface ContractTarget {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Whether memory archival has a cold store here (Node: files; Workers: none → 501). */
   coldStore: boolean;
+  /** The model `/v1/embeddings` serves: the local model on Node by default, the engine's on Workers. */
+  embeddingModel: string;
 }
 
 export const contractKeys = { alice: "alice-key-0123456789", bob: "bob-key-0123456789" };

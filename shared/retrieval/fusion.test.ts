@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fuseRankings } from "./fusion.js";
+import { fuseRankings, fuseScores } from "./fusion.js";
 
 const ids = (...names: string[]) => names.map((id) => ({ id }));
 
@@ -34,5 +34,38 @@ describe("fuseRankings", () => {
     const fused = fuseRankings([ids("a", "a", "b")], { k: 60, topK: 1 });
     expect(fused).toEqual([{ id: "a", rrf: 1 / 61, score: 1, ranks: [1] }]);
     expect(fuseRankings([])).toEqual([]);
+  });
+
+  it("weights each list's share and still normalizes to the best possible sum", () => {
+    const fused = fuseRankings([ids("a", "b"), ids("b", "a")], { k: 0, weights: [3, 1] });
+    expect(fused.map((hit) => hit.id)).toEqual(["a", "b"]);
+    expect(fused[0]!.score).toBeCloseTo((3 / 1 + 1 / 2) / 4);
+  });
+});
+
+describe("fuseScores", () => {
+  it("keeps a decisive lexical winner's margin that rank fusion would flatten", () => {
+    const lexical = [{ id: "winner", score: 12 }, { id: "middling", score: 3 }];
+    const vector = [
+      { id: "middling", score: 0.71 },
+      { id: "other", score: 0.7 },
+      { id: "winner", score: 0.68 },
+      { id: "unrelated", score: 0.5 },
+    ];
+    const fused = fuseScores([
+      { hits: lexical, weight: 0.5, normalize: "max" },
+      { hits: vector, weight: 0.5, normalize: "minmax" },
+    ]);
+    expect(fused[0]).toMatchObject({ id: "winner", ranks: [1, 3] });
+    expect(fused[0]!.score).toBeCloseTo(0.5 + 0.5 * (0.18 / 0.21));
+    expect(fused[1]!.id).toBe("middling");
+    // Equal weights, rank fusion: middling (2nd + 1st) beats winner (1st + 3rd).
+    expect(fuseRankings([lexical, vector])[0]!.id).toBe("middling");
+  });
+
+  it("gives every hit of a flat list the full share and scores in [0, 1]", () => {
+    const fused = fuseScores([{ hits: [{ id: "x", score: 2 }, { id: "y", score: 2 }], weight: 1, normalize: "minmax" }]);
+    expect(fused.map((hit) => hit.score)).toEqual([1, 1]);
+    expect(fuseScores([])).toEqual([]);
   });
 });

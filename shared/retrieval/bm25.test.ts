@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { makeProse } from "../../test/fixtures/make-pdfs.js";
-import { bm25Terms, createBm25Index } from "./bm25.js";
+import { createBm25Index } from "./bm25.js";
+import { lexicalTerms } from "./terms.js";
 
-describe("bm25Terms", () => {
+describe("lexicalTerms", () => {
   it("lowercases, drops a few stopwords, and keeps hyphenated ids whole as well as in parts", () => {
-    expect(bm25Terms("Invoice INV-2024-001 is due to ACME-7731.")).toEqual([
+    expect(lexicalTerms("Invoice INV-2024-001 is due to ACME-7731.")).toEqual([
       "invoice",
       "inv-2024-001",
       "inv",
@@ -18,7 +19,7 @@ describe("bm25Terms", () => {
   });
 
   it("keeps letters with diacritics and folds compatibility forms", () => {
-    expect(bm25Terms("Café ﬁnance ＡＢＣ１２")).toEqual(["café", "finance", "abc12"]);
+    expect(lexicalTerms("Café ﬁnance ＡＢＣ１２")).toEqual(["café", "finance", "abc12"]);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * In-process Okapi BM25 over chunk texts, the keyword half of hybrid search. It is fed from the
- * replicated vector store's change hooks (upsert → add, delete → remove, reset → clear), so `add` is
- * idempotent and nothing ever needs a full rebuild.
+ * In-process Okapi BM25, the lexical half of hybrid search (library chunks, memories). Callers feed
+ * it from the replicated vector store's change hooks (upsert → add, delete → remove, reset → clear),
+ * so `add` is idempotent and nothing ever needs a full rebuild.
  *
  * Scores depend only on the set of indexed texts (never on insertion order) and ties break by id, so
  * every process that holds the same chunks returns the same ranking.
  */
+import { lexicalTerms, termGroups } from "./terms.js";
 import { TopK } from "./top-k.js";
 
 export interface Bm25Options {
@@ -35,53 +36,6 @@ export interface Bm25Index {
   has(id: string): boolean;
   readonly size: number;
   search(query: string, options?: Bm25SearchOptions): Bm25Hit[];
-}
-
-// Only words that carry no meaning in any query; a longer list would hide short names and codes.
-const STOPWORDS = new Set(
-  "a an and are as at be but by for from has have in is it its of on or that the this to was were will with".split(" "),
-);
-const WORD = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;
-/** Longer runs are hashes or base64 noise; indexing them only grows the vocabulary. */
-const MAX_TERM_LENGTH = 64;
-
-/**
- * Lowercased words split on anything that is not a letter or digit. A joined run such as
- * "INV-2024-001", "ACME-7731" or "v1.2.3" is ALSO kept whole, so an exact id is a single rare term.
- * Compounds are never stopwords.
- */
-export function bm25Terms(text: string): string[] {
-  const terms: string[] = [];
-  for (const group of termGroups(text)) {
-    if (group.whole !== undefined) terms.push(group.whole);
-    for (const part of group.parts) terms.push(part);
-  }
-  return terms;
-}
-
-interface TermGroup {
-  /** The joined run, when the word had more than one part. */
-  whole?: string;
-  parts: string[];
-}
-
-const JOINER = /[-_./@:#]/;
-
-function termGroups(text: string): TermGroup[] {
-  const groups: TermGroup[] = [];
-  for (const match of text.normalize("NFKC").toLowerCase().matchAll(WORD)) {
-    const word = match[0];
-    // Most words have no joiner: skip the split (it dominated indexing time at 100k chunks).
-    if (!JOINER.test(word)) {
-      if (word.length <= MAX_TERM_LENGTH && !STOPWORDS.has(word)) groups.push({ parts: [word] });
-      continue;
-    }
-    const split = word.split(/[^\p{L}\p{N}]+/u);
-    const parts = split.filter((part) => part.length <= MAX_TERM_LENGTH && !STOPWORDS.has(part));
-    if (split.length > 1 && word.length <= MAX_TERM_LENGTH) groups.push({ whole: word, parts });
-    else if (parts.length > 0) groups.push({ parts });
-  }
-  return groups;
 }
 
 interface Postings {
@@ -117,7 +71,7 @@ export function createBm25Index(options: Bm25Options = {}): Bm25Index {
   function add(id: string, text: string): void {
     remove(id);
     let length = 0;
-    for (const term of bm25Terms(text)) {
+    for (const term of lexicalTerms(text)) {
       let termId = termIds.get(term);
       if (termId === undefined) {
         termId = postings.length;

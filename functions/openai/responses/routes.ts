@@ -1,0 +1,34 @@
+import { Hono } from "hono";
+import type { Config } from "../../../shared/config.js";
+import type { AppEnv } from "../../context.js";
+import { readJson } from "../../http.js";
+import { chatScopeOf } from "../../chat/index.js";
+import { createResponseRequestSchema } from "./schema.js";
+import type { ResponsesService } from "./service.js";
+
+/** `POST /v1/responses`, and `GET`/`DELETE /v1/responses/:id` for stored ones. */
+export function createResponseRoutes(options: { service: ResponsesService; limits: Config["chat"] }): Hono<AppEnv> {
+  const { service } = options;
+  const schema = createResponseRequestSchema(options.limits);
+  const routes = new Hono<AppEnv>();
+
+  routes.post("/v1/responses", async (c) => {
+    const body = await readJson(c, schema);
+    const result = await service.create(body, chatScopeOf(c, body.user ?? undefined));
+    if (result.kind === "json") return c.json(result.response);
+    return new Response(result.body, {
+      status: 200,
+      headers: { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" },
+    });
+  });
+
+  routes.get("/v1/responses/:id", async (c) => c.json(await service.retrieve(c.req.param("id"), chatScopeOf(c, undefined))));
+
+  routes.delete("/v1/responses/:id", async (c) => {
+    const id = c.req.param("id");
+    await service.remove(id, chatScopeOf(c, undefined));
+    return c.json({ id, object: "response", deleted: true });
+  });
+
+  return routes;
+}
