@@ -112,8 +112,8 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
     await page.getByRole("status").filter({ hasText: "Reply complete." }).waitFor();
     const reply = page.locator(".message.assistant").last();
     expect(await reply.getByRole("heading", { name: "Reversing a list" }).count()).toBe(1);
-    expect(await reply.locator("strong").textContent()).toBe("slicing");
-    expect(await reply.locator("li").allTextContents()).toEqual(["slicing makes a copy", "reversed is lazy"]);
+    expect(await reply.locator(".content strong").textContent()).toBe("slicing");
+    expect(await reply.locator(".content li").allTextContents()).toEqual(["slicing makes a copy", "reversed is lazy"]);
     expect(await reply.locator("figure.code figcaption span").textContent()).toBe("python");
     expect(await reply.locator("figure.code pre code").textContent()).toBe("items = [1, 2, 3]\nprint(items[::-1])");
     await browser.screenshot("chat-markdown");
