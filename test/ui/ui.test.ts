@@ -211,6 +211,40 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
     await expect.poll(() => report.count()).toBe(0);
   }, 120_000);
 
+  it("runs code in the sandbox and shows its output", async () => {
+    const { page } = browser;
+    await page.getByRole("link", { name: "Run code" }).click();
+    await page.getByLabel("Language").selectOption("python");
+    await page.getByLabel("Code", { exact: true }).fill("import sys\nprint(sum(range(10)))\nprint('oops', file=sys.stderr)\nsys.exit(3)");
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await page.locator(".run-status").waitFor({ timeout: 30_000 });
+    expect(await page.locator(".run-status").textContent()).toMatch(/exit code 3/);
+    expect(await page.locator(".run-output .stdout").textContent()).toBe("45\n");
+    expect(await page.locator(".run-output .stderr").textContent()).toBe("oops\n");
+    await browser.screenshot("run-code");
+  });
+
+  it("reads text aloud, and answers a spoken question with a transcript, a reply and audio", async () => {
+    const { page } = browser;
+    await page.getByRole("link", { name: "Voice" }).click();
+    await page.getByLabel("Text to read aloud").fill("Hello from Archive");
+    await page.getByRole("button", { name: "Read aloud" }).click();
+    await expect.poll(() => page.locator(".voice audio").getAttribute("src")).toMatch(/^blob:/);
+    // A spoken question: Archive's own speech of it, as a WAV file a person might pick.
+    const speech = await fetch(`${emulator.baseUrl}/voice/synthesize`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ text: "what is the weather like today", format: "wav" }),
+    });
+    expect(speech.status).toBe(200);
+    await page.getByLabel("Or an audio file").setInputFiles({ name: "question.wav", mimeType: "audio/wav", buffer: Buffer.from(await speech.arrayBuffer()) });
+    await page.getByRole("button", { name: "Ask by voice" }).click();
+    await page.locator(".voice-result .reply").waitFor({ timeout: 60_000 });
+    expect((await page.locator(".voice-result .transcript").textContent())?.trim().length).toBeGreaterThan(0);
+    expect((await page.locator(".voice-result .reply").textContent())?.length).toBeGreaterThan(0);
+    await browser.screenshot("voice");
+  }, 90_000);
+
   it("shows every health check and live charts", async () => {
     const { page } = browser;
     await page.getByRole("link", { name: "Health" }).click();
@@ -229,7 +263,7 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
 
   it("passes an accessibility audit on every panel and works from the keyboard", async () => {
     const { page } = browser;
-    for (const panel of ["chat", "memories", "library", "health"]) {
+    for (const panel of ["chat", "memories", "library", "run", "voice", "health"]) {
       await page.goto(`${emulator.baseUrl}/ui/#/${panel}`);
       await page.locator(`#nav-${panel}[aria-current="page"]`).waitFor();
       expect(await accessibilityViolations(page), panel).toEqual([]);
@@ -256,7 +290,7 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
   it("fits a phone-width screen", async () => {
     const { page } = browser;
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const panel of ["chat", "memories", "library", "health"]) {
+    for (const panel of ["chat", "memories", "library", "run", "voice", "health"]) {
       await page.goto(`${emulator.baseUrl}/ui/#/${panel}`);
       await page.locator(`#nav-${panel}[aria-current="page"]`).waitFor();
       if (panel === "health") await page.locator('tr[data-check="redis"]').waitFor();
@@ -269,7 +303,9 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
 
   it("made no request to another origin and broke no content-security rule", async () => {
     expect(browser.requests.length).toBeGreaterThan(20);
-    const foreign = browser.requests.filter((url) => !url.startsWith(`${emulator.baseUrl}/`) && url !== emulator.baseUrl && !url.startsWith("data:"));
+    // blob: URLs of this origin are the audio the page made itself, not requests to anyone.
+    const ours = (url: string) => url.startsWith(`${emulator.baseUrl}/`) || url === emulator.baseUrl || url.startsWith(`blob:${emulator.baseUrl}/`) || url.startsWith("data:");
+    const foreign = browser.requests.filter((url) => !ours(url));
     expect(foreign).toEqual([]);
     expect(browser.problems.filter((problem) => /Content Security Policy|Refused to/i.test(problem))).toEqual([]);
   });
