@@ -48,6 +48,7 @@ async function main() {
   logger.info("archive_started", {
     url: http.url,
     pid: process.pid,
+    ui: `${http.url}/ui/`,
     health: `${http.url}/health`,
     metrics: `${http.url}/metrics`,
     openai_base_url: `${http.url}/v1`,

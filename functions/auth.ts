@@ -4,9 +4,12 @@ import type { AppEnv } from "./context.js";
 
 export const defaultTenant = "default";
 
-/** Paths anyone may read: health (aggregate status only) and, unless a metrics key is set, metrics. */
+/**
+ * Paths anyone may read: health (aggregate status only), the web UI's static files (the page
+ * asks for the key itself; it holds no data) and, unless a metrics key is set, metrics.
+ */
 export function isPublicPath(path: string): boolean {
-  return path === "/" || path === "/health" || /^\/[a-z-]+\/health$/.test(path);
+  return path === "/" || path === "/health" || /^\/[a-z-]+\/health$/.test(path) || path === "/ui" || path.startsWith("/ui/");
 }
 
 export const isMetricsPath = (path: string) => path === "/metrics" || path === "/metrics/prometheus";

@@ -25,6 +25,13 @@ export async function startWorkerd(bindings: Record<string, string>) {
     compatibilityDate: "2025-09-01",
     compatibilityFlags: ["nodejs_compat"],
     bindings,
+    // As wrangler.toml's [assets]: the built UI, reached through the Worker (run_worker_first).
+    assets: {
+      directory: join(root, "functions/ui/dist"),
+      binding: "ASSETS",
+      routerConfig: { invoke_user_worker_ahead_of_assets: true, has_user_worker: true },
+      assetConfig: { html_handling: "none", not_found_handling: "none" },
+    },
   });
   await miniflare.ready;
   return {

@@ -2,6 +2,8 @@ import type { Config } from "../../shared/config.js";
 import type { ArchiveFunction } from "../function.js";
 import { createChatRoutes } from "./routes.js";
 import { createChatService, type ChatService, type ChatServiceDeps } from "./service.js";
+import { createSessionRoutes } from "./session-routes.js";
+import { createSessionStore } from "./session-store.js";
 
 export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage, Retriever, TurnCapture } from "./hooks.js";
 export { defaultEndUser } from "./hooks.js";
@@ -47,7 +49,7 @@ export function createChatFunction(deps: ChatFunctionDeps): ChatFunction {
       : undefined;
   return {
     name: "chat",
-    routes: createChatRoutes({ service, limits: deps.config.chat }),
+    routes: createChatRoutes({ service, limits: deps.config.chat }).route("/", createSessionRoutes(createSessionStore(deps))),
     checks: ["redis", "inference"],
     ...(bodyLimits ? { bodyLimits } : {}),
     service,

@@ -7,9 +7,12 @@ import type { HealthService } from "./service.js";
 export function createHealthRoutes(health: HealthService, functions: readonly ArchiveFunction[]): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
-  routes.get("/", (c) =>
-    c.json({ service: "archive", version: health.version, health: "/health", functions: functions.map((fn) => fn.name) }),
-  );
+  // A person's browser asks for HTML and gets the web UI; API clients keep the JSON index.
+  const hasUi = functions.some((fn) => fn.name === "ui");
+  routes.get("/", (c) => {
+    if (hasUi && c.req.header("accept")?.includes("text/html")) return c.redirect("/ui/", 302);
+    return c.json({ service: "archive", version: health.version, health: "/health", functions: functions.map((fn) => fn.name) });
+  });
 
   // Which tenant the caller's key maps to: the quickest way to check a key works.
   routes.get("/whoami", (c) => c.json({ tenant: c.get("tenant") }));

@@ -4,6 +4,7 @@ import { createLibraryFunction } from "../../functions/library/index.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
 import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
+import { createUiFunction } from "../../functions/ui/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
@@ -25,6 +26,7 @@ import { createSharedRedis } from "./redis.js";
 import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
 import { readSystemStats } from "./system-stats.js";
 import { createNodeVoice } from "./voice.js";
+import { createFileUiAssets } from "./ui-assets.js";
 
 export interface NodeComposition {
   app: ReturnType<typeof createApp>;
@@ -119,7 +121,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     startedAt: clock.now(),
     systemStats: readSystemStats,
     pool,
-    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createFileUiAssets() })],
     metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
     extraChecks: [sandbox.check],
     serviceUrls: {

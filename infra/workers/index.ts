@@ -5,6 +5,7 @@ import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createOpenAIFunction } from "../../functions/openai/index.js";
 import { createRemoteSandboxBackend, createSandboxFunction, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
 import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, createVoiceFunction, voiceServiceUrl } from "../../functions/voice/index.js";
+import { createUiFunction } from "../../functions/ui/index.js";
 import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { createConfiguredReranker } from "../../shared/retrieval/index.js";
@@ -18,8 +19,10 @@ import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { version } from "../../shared/version.js";
 import { createPerRequestRedis } from "./redis.js";
+import { createBindingUiAssets, type AssetsBinding } from "./ui-assets.js";
 
-type WorkerEnv = ConfigSource;
+/** Vars and secrets are strings; bindings (ASSETS) are objects. */
+type WorkerEnv = Record<string, unknown> & { ASSETS?: AssetsBinding };
 type App = ReturnType<typeof createApp>;
 
 /**
@@ -28,7 +31,8 @@ type App = ReturnType<typeof createApp>;
  * (Redis) is leased per request.
  */
 function build(env: WorkerEnv): App {
-  const config = loadConfig(env);
+  const vars: ConfigSource = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  const config = loadConfig(vars);
   if (!config.auth.apiKeys) {
     throw new ConfigError(["ARCHIVE_API_KEYS is required on Workers: a Worker is reachable by anyone"]);
   }
@@ -97,7 +101,7 @@ function build(env: WorkerEnv): App {
     startedAt: clock.now(),
     systemStats: () => null,
     pool,
-    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn],
+    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createBindingUiAssets(env.ASSETS) })],
     metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
     extraChecks: [sandbox.check],
     serviceUrls: {

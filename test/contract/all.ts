@@ -6,6 +6,7 @@ import { openaiRoutesContract } from "./openai-routes.js";
 import { sandboxContract } from "./sandbox.js";
 import type { ContractTarget } from "./target.js";
 import { voiceContract } from "./voice.js";
+import { uiContract } from "./ui.js";
 
 /** Every contract suite; each runtime runner calls this once. */
 export function defineContracts(target: () => ContractTarget) {
@@ -16,4 +17,5 @@ export function defineContracts(target: () => ContractTarget) {
   libraryContract(target);
   sandboxContract(target);
   voiceContract(target);
+  uiContract(target);
 }
