@@ -4,10 +4,16 @@ import type { AppEnv } from "./context.js";
 
 export const defaultTenant = "default";
 
-/** Paths anyone may read: health (aggregate status only) and, unless a metrics key is set, metrics. */
-export function isPublicPath(path: string): boolean {
-  return path === "/" || path === "/health" || /^\/[a-z-]+\/health$/.test(path);
+/**
+ * Paths anyone may read: the index, health (aggregate status only) and each mounted function's
+ * health — exactly those, and only to read. A pattern would let `DELETE /memories/health` through
+ * to `DELETE /memories/:id` unauthenticated.
+ */
+export function publicPaths(functionNames: readonly string[]): ReadonlySet<string> {
+  return new Set(["/", "/health", ...functionNames.map((name) => `/${name}/health`)]);
 }
+
+const isRead = (method: string) => method === "GET" || method === "HEAD";
 
 export const isMetricsPath = (path: string) => path === "/metrics" || path === "/metrics/prometheus";
 
@@ -29,7 +35,11 @@ function sameSecret(left: string, right: string): boolean {
  * Bearer-token identity (what the OpenAI SDK sends). With no keys configured, auth is off and
  * everyone is the `default` tenant; composition roots only allow that on loopback.
  */
-export function authenticate(apiKeys: ReadonlyMap<string, string> | null, metricsKey: string | undefined): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  apiKeys: ReadonlyMap<string, string> | null,
+  metricsKey: string | undefined,
+  open: ReadonlySet<string>,
+): MiddlewareHandler<AppEnv> {
   const entries = apiKeys ? [...apiKeys] : [];
   return async (c, next) => {
     const path = c.req.path;
@@ -39,7 +49,7 @@ export function authenticate(apiKeys: ReadonlyMap<string, string> | null, metric
       c.set("tenant", defaultTenant);
       return next();
     }
-    if (!apiKeys || isPublicPath(path) || isMetricsPath(path)) {
+    if (!apiKeys || (isRead(c.req.method) && (open.has(path) || isMetricsPath(path)))) {
       c.set("tenant", defaultTenant);
       return next();
     }

@@ -26,8 +26,9 @@ export const configVariables = {
   INFERENCE_CONCURRENCY: { schema: integer(1, 4096).default(16), doc: "Default concurrent requests per endpoint." },
   INFERENCE_QUEUE_SIZE: { schema: integer(0, 100000).default(64), doc: "Requests allowed to wait for a free endpoint; beyond it 429 + Retry-After." },
   INFERENCE_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a request waits in the queue before 429." },
-  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Timeout to get response headers from an endpoint." },
-  INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Timeout for the first streamed token." },
+  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Longest wait for an endpoint's response headers (connecting included); past it the request is retried on another endpoint." },
+  INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Longest wait, once headers arrived, for the first byte of the body (a streamed reply's first token)." },
+  INFERENCE_REQUEST_TIMEOUT_MS: { schema: integer(1, 3600000).default(120000), doc: "Total deadline of a non-streamed engine request (queue wait excluded): past it the client gets 504." },
   INFERENCE_PROBE_INTERVAL_MS: { schema: integer(100, 3600000).default(5000), doc: "How often endpoints' `/health` is probed." },
   INFERENCE_COOLDOWN_MS: { schema: integer(0, 3600000).default(5000), doc: "How long a failing endpoint is skipped before it is tried again." },
   INFERENCE_MODAL_APP: { schema: z.string().optional(), doc: "Modal app name to discover the vLLM web endpoint from (with INFERENCE_MODAL_FUNCTION; auth via MODAL_TOKEN_ID / MODAL_TOKEN_SECRET)." },
@@ -48,11 +49,16 @@ export const configVariables = {
   LIBRARY_DROP_DIR: { schema: z.string().optional(), doc: "Folder watched for documents (emulator and self-hosted Node)." },
   LIBRARY_DROP_TENANT: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("default"), doc: "Tenant that owns documents from the drop folder." },
   LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
+  LIBRARY_PDF_MAX_DECOMPRESSED_BYTES: { schema: integer(1 << 20, 1 << 30).default(128 << 20), doc: "Bytes a PDF's non-image streams may inflate to; more fails the job `pdf_over_budget`." },
+  LIBRARY_PDF_MAX_OPERATORS_PER_PAGE: { schema: integer(1000, 1e9).default(2_000_000), doc: "Drawing operators one page (content stream) may hold; more fails the job `pdf_over_budget`." },
+  LIBRARY_EXTRACT_TIMEOUT_MS: { schema: integer(100, 3600000).default(60000), doc: "Time budget of one document's text extraction (in its own thread on Node); past it the job fails `extract_timeout`." },
+  LIBRARY_INGEST_DEADLINE_MS: { schema: integer(1000, 86400000).default(1800000), doc: "Deadline of one ingestion job from its first start; a job interrupted by restarts resumes until then, then fails `ingest_deadline`." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
+  CHAT_RETRIEVAL_BUDGET_MS: { schema: integer(1, 60000).default(300), doc: "Longest a chat request waits for memory and library retrieval before it goes on without." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
 } as const;
 
@@ -83,6 +89,7 @@ export interface Config {
     queueTimeoutMs: number;
     connectTimeoutMs: number;
     firstTokenTimeoutMs: number;
+    requestTimeoutMs: number;
     probeIntervalMs: number;
     cooldownMs: number;
     modal: { app: string; function: string; environment: string | undefined } | undefined;
@@ -97,8 +104,17 @@ export interface Config {
     retrievalMinSimilarity: number;
   };
   archive: { days: number; keepRecent: number; hour: number };
-  library: { dropDir: string | undefined; dropTenant: string; maxUploadBytes: number; retrievalTopK: number; retrievalMinSimilarity: number };
-  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number };
+  library: {
+    dropDir: string | undefined;
+    dropTenant: string;
+    maxUploadBytes: number;
+    retrievalTopK: number;
+    retrievalMinSimilarity: number;
+    pdfBudget: { maxDecompressedBytes: number; maxOperatorsPerPage: number };
+    extractTimeoutMs: number;
+    ingestDeadlineMs: number;
+  };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; retrievalBudgetMs: number };
 }
 
 export class ConfigError extends Error {
@@ -189,6 +205,7 @@ export function loadConfig(source: ConfigSource): Config {
       queueTimeoutMs: raw.INFERENCE_QUEUE_TIMEOUT_MS,
       connectTimeoutMs: raw.INFERENCE_CONNECT_TIMEOUT_MS,
       firstTokenTimeoutMs: raw.INFERENCE_FIRST_TOKEN_TIMEOUT_MS,
+      requestTimeoutMs: raw.INFERENCE_REQUEST_TIMEOUT_MS,
       probeIntervalMs: raw.INFERENCE_PROBE_INTERVAL_MS,
       cooldownMs: raw.INFERENCE_COOLDOWN_MS,
       modal:
@@ -212,12 +229,16 @@ export function loadConfig(source: ConfigSource): Config {
       maxUploadBytes: raw.LIBRARY_MAX_UPLOAD_BYTES,
       retrievalTopK: raw.LIBRARY_RETRIEVAL_TOP_K,
       retrievalMinSimilarity: raw.LIBRARY_RETRIEVAL_MIN_SIMILARITY,
+      pdfBudget: { maxDecompressedBytes: raw.LIBRARY_PDF_MAX_DECOMPRESSED_BYTES, maxOperatorsPerPage: raw.LIBRARY_PDF_MAX_OPERATORS_PER_PAGE },
+      extractTimeoutMs: raw.LIBRARY_EXTRACT_TIMEOUT_MS,
+      ingestDeadlineMs: raw.LIBRARY_INGEST_DEADLINE_MS,
     },
     chat: {
       historyMessages: raw.CHAT_HISTORY_MESSAGES,
       maxMessages: raw.CHAT_MAX_MESSAGES,
       maxInputChars: raw.CHAT_MAX_INPUT_CHARS,
       maxTokens: raw.CHAT_MAX_TOKENS,
+      retrievalBudgetMs: raw.CHAT_RETRIEVAL_BUDGET_MS,
     },
   };
 }

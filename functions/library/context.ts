@@ -8,6 +8,7 @@ import type { RedisKeys } from "../../shared/redis-keys.js";
 import { createVectorIndex, type VectorIndex, type VectorReplicaCache } from "../../shared/vector-index/index.js";
 import type { RedisProvider } from "../deps.js";
 import { createRedisBlobStore, type BlobStore } from "./blobs.js";
+import type { PdfExtractor } from "./extract.js";
 import { libraryKeys, type LibraryKeys } from "./records.js";
 import { createLibraryStore, type LibraryStore } from "./store.js";
 
@@ -28,6 +29,8 @@ export interface LibraryDeps {
   blobs?: BlobStore;
   /** Pins the chunks per embedder call during ingestion; default: adaptive (embed-batches.ts). */
   embedBatchSize?: number;
+  /** Reads PDFs; Node passes one that runs off the event loop (infra/node/pdf-extraction.ts). Default: in-process. */
+  extractPdf?: PdfExtractor;
 }
 
 /** The pieces routes, jobs, retriever and drop folder share. */

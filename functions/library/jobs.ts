@@ -90,7 +90,10 @@ async function ingest(
   const identity = await identifyDocument(data.tenant, bytes);
   if (identity.documentId !== data.documentId) throw failure("upload_mismatch", "The stored upload does not match its document id; upload the file again");
 
-  const extracted = await extractDocument({ filename: data.filename, bytes, maxBytes: deps.config.library.maxUploadBytes });
+  const extracted = await extractDocument(
+    { filename: data.filename, bytes, maxBytes: deps.config.library.maxUploadBytes, pdfBudget: deps.config.library.pdfBudget },
+    deps.extractPdf,
+  );
   progress.pages = extracted.fileType === "pdf" ? extracted.pages.length : null;
   const chunks = await chunkWithPauses(extracted.pages);
   if (chunks.length === 0) throw failure("no_text", `"${data.filename}" has no text to index`);

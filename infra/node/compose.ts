@@ -16,6 +16,7 @@ import { version } from "../../shared/version.js";
 import { createFileColdStore } from "./cold-store-files.js";
 import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
+import { createPdfExtraction } from "./pdf-extraction.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { readSystemStats } from "./system-stats.js";
@@ -71,7 +72,13 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     redis: shared.provider,
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
-  const library = createLibraryFunction({ config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider });
+  // Only where ingestion jobs run: an HTTP-only process never reads a PDF.
+  const pdfExtraction = options.workers ? createPdfExtraction({ timeoutMs: config.library.extractTimeoutMs }) : undefined;
+  const library = createLibraryFunction({
+    config, keys, clock, ids, logger, embedder, replicas, queues,
+    redis: shared.provider,
+    ...(pdfExtraction ? { extractPdf: pdfExtraction.extract } : {}),
+  });
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
@@ -120,6 +127,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
       stopProbing();
       await dropFolder?.close();
       await workers?.close();
+      await pdfExtraction?.close();
       await embedder.close();
       pool.close();
       await shared.close();
