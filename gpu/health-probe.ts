@@ -27,3 +27,43 @@ export async function probeHealth(options: {
     clearTimeout(timer);
   }
 }
+
+/**
+ * A one-token chat completion: an engine can answer `/health` while its generation route hangs
+ * (a wedged scheduler, a stuck GPU), and only asking it to generate tells. Returns undefined when
+ * it answered 200 with a completion in time, else why not. Sent only to an idle endpoint that has
+ * not generated anything lately (see pool.ts), so a busy GPU is never asked for extra work.
+ */
+export async function probeGeneration(options: {
+  fetch: PoolFetch;
+  baseUrl: string;
+  headers: Record<string, string>;
+  model: string;
+  timeoutMs: number;
+}): Promise<string | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no completion within ${options.timeoutMs} ms`, "TimeoutError")),
+    options.timeoutMs,
+  );
+  try {
+    const response = await options.fetch(`${options.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...options.headers, "content-type": "application/json" },
+      body: JSON.stringify({ model: options.model, messages: [{ role: "user", content: "ping" }], max_tokens: 1, temperature: 0 }),
+      signal: controller.signal,
+    });
+    const text = await response.text();
+    if (!response.ok) return `generation check: HTTP ${response.status}`;
+    try {
+      const body = JSON.parse(text) as { choices?: unknown };
+      return Array.isArray(body.choices) ? undefined : "generation check: the reply is not a chat completion";
+    } catch {
+      return "generation check: the reply is not JSON";
+    }
+  } catch (error) {
+    return `generation check: ${describeError(error)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}

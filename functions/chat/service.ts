@@ -8,6 +8,9 @@ import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
 import { clientClosed, engineError } from "./engine-errors.js";
+import { engineDeadline, isChatCompletion, readEngineJson } from "./engine-reply.js";
+
+const defaultEngineRequestTimeoutMs = 120_000;
 import type { CapturedTurnRef, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
@@ -28,6 +31,8 @@ export interface ChatServiceDeps {
   capture?: TurnCapture;
   /** How long retrieval may hold up a reply (default 300 ms). */
   retrievalBudgetMs?: number;
+  /** Total deadline of a non-streamed completion (INFERENCE_REQUEST_TIMEOUT_MS). */
+  engineRequestTimeoutMs?: number;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
 }
@@ -220,7 +225,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     scope.logger.debug("chat_completion", { model, session_id: sessionId, replayed: replayed.length, retrieved: passages.length, stream: body.stream === true });
 
     const stream = body.stream === true;
-    const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
+    // A stream is bounded by the first-token and idle deadlines; a single reply by one total deadline.
+    const deadline = stream ? undefined : engineDeadline(deps.engineRequestTimeoutMs ?? defaultEngineRequestTimeoutMs, scope.signal);
+    const guard = <T>(work: Promise<T>) => (deadline ? deadline.guard(work) : work);
+    const response = await guard(
+      unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: deadline?.signal ?? scope.signal, stream })),
+    );
     if (!response.ok) throw await engineError(response, "the chat completion");
 
     if (stream && response.body) {
@@ -233,7 +243,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return { kind: "stream", body: passThrough, sessionId };
     }
 
-    const completion = await unlessClientLeft(scope, response.json() as Promise<ChatCompletion>);
+    const completion = await guard(unlessClientLeft(scope, readEngineJson<ChatCompletion>(response, "the chat completion", isChatCompletion, deadline?.signal)));
     await remember?.(completion.choices[0]?.message.content ?? "");
     return { kind: "json", completion: { ...completion, archive }, sessionId };
   };

@@ -82,6 +82,8 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
+    retrievalBudgetMs: config.chat.retrievalBudgetMs,
+    engineRequestTimeoutMs: config.inference.requestTimeoutMs,
     capture: memory.capture,
   });
 
