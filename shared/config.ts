@@ -52,7 +52,7 @@ export const configVariables = {
   LIBRARY_PDF_MAX_DECOMPRESSED_BYTES: { schema: integer(1 << 20, 1 << 30).default(128 << 20), doc: "Bytes a PDF's non-image streams may inflate to; more fails the job `pdf_over_budget`." },
   LIBRARY_PDF_MAX_OPERATORS_PER_PAGE: { schema: integer(1000, 1e9).default(2_000_000), doc: "Drawing operators one page (content stream) may hold; more fails the job `pdf_over_budget`." },
   LIBRARY_EXTRACT_TIMEOUT_MS: { schema: integer(100, 3600000).default(60000), doc: "Time budget of one document's text extraction (in its own thread on Node); past it the job fails `extract_timeout`." },
-  LIBRARY_INGEST_DEADLINE_MS: { schema: integer(1000, 86400000).default(1800000), doc: "Deadline of one ingestion job from its first start; a job interrupted by restarts resumes until then, then fails `ingest_deadline`." },
+  LIBRARY_INGEST_DEADLINE_MS: { schema: integer(1000, 86400000).default(1800000), doc: "Deadline of one ingestion job, from its upload; a job interrupted by restarts resumes until then, then fails `ingest_deadline` (and leaves no upload copy or pending marker)." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },

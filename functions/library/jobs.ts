@@ -3,7 +3,9 @@
  * A user's mistake (corrupt, encrypted or empty file) fails at once and for good, with its code in
  * the job's progress for `GET /library/jobs/:id`; anything else (Redis, the embedder) is retried.
  * Nothing is written before the commit, and the commit is all-or-nothing, so a failed job leaves
- * nothing half-ingested.
+ * nothing half-ingested. A job interrupted by a restart is resumed, however often, until it is done
+ * or LIBRARY_INGEST_DEADLINE_MS after its upload; a job that fails leaves no pending marker and no
+ * upload copy.
  */
 import { UnrecoverableError, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
@@ -45,8 +47,14 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
     const lease = await deps.redis.acquire();
     const progress: IngestProgress = { stage: "extracting", pages: null, chunks_done: 0, chunks_total: 0 };
     try {
+      // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
+      if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
+        throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+      }
       return await ingest(context, lease.redis, job, data, progress, signal);
     } catch (error) {
+      // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
+      if (signal?.aborted) throw error;
       throw await recordFailure(context, lease.redis, job, data, progress, error);
     } finally {
       await lease.release();
