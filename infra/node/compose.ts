@@ -25,6 +25,8 @@ export interface NodeComposition {
   app: ReturnType<typeof createApp>;
   /** Resolves once the background workers (if any) are consuming. */
   ready: Promise<void>;
+  /** Resolves once the embedder is loaded (never rejects; a failure is logged). Serve after it. */
+  warmed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ export interface NodeCompositionOptions {
  * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
  * ends the local model's threads (idle ones would not hold the process open, busy ones would).
  */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & { close(): Promise<void> } {
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & { warm?(): Promise<void>; close(): Promise<void> } {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
   const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
@@ -64,6 +66,11 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
   const embedder = createEmbedder(config, pool);
+  const warmStarted = clock.now();
+  const warmed = (embedder.warm?.() ?? Promise.resolve()).then(
+    () => logger.info("embedder_ready", { embedder: embedder.id, ms: clock.now() - warmStarted }),
+    (error: unknown) => logger.warn("embedder_warm_up_failed", { error }),
+  );
   const replicas = createVectorReplicaCache();
   const queues = createQueueProvider(keys);
 
@@ -125,6 +132,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   return {
     app,
     ready,
+    warmed,
     async close() {
       stopProbing();
       await dropFolder?.close();

@@ -29,6 +29,11 @@ export interface LocalEmbedderOptions {
 }
 
 export interface LocalEmbedder extends Embedder {
+  /**
+   * Starts every model thread and loads its model now, so the first request after a start does
+   * not pay for it (a chat's retrieval budget is a few hundred ms; loading takes seconds).
+   */
+  warm(): Promise<void>;
   /** Ends the model threads (idle ones do not keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -65,6 +70,10 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEm
     async embed(texts, signal) {
       assertEmbeddableTexts(texts);
       return batcher.submit(texts, signal);
+    },
+    // Concurrent calls while every thread is busy start the next thread, so each one loads.
+    warm: async () => {
+      await Promise.all(Array.from({ length: threadCount }, () => threads.embed(["warm-up"])));
     },
     close: () => threads.close(),
   };
