@@ -26,7 +26,7 @@ export const configVariables = {
   INFERENCE_CONCURRENCY: { schema: integer(1, 4096).default(16), doc: "Default concurrent requests per endpoint." },
   INFERENCE_QUEUE_SIZE: { schema: integer(0, 100000).default(64), doc: "Requests allowed to wait for a free endpoint; beyond it 429 + Retry-After." },
   INFERENCE_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a request waits in the queue before 429." },
-  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Longest wait for an endpoint's response headers (connecting included); past it the request is retried on another endpoint." },
+  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Longest wait for an endpoint's response headers (connecting included) on a stream or GET; past it the request is retried on another endpoint. A non-streamed POST waits this plus INFERENCE_FIRST_TOKEN_TIMEOUT_MS for its headers, since vLLM sends them only with the finished answer." },
   INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Longest wait, once headers arrived, for the first byte of the body (a streamed reply's first token)." },
   INFERENCE_REQUEST_TIMEOUT_MS: { schema: integer(1, 3600000).default(120000), doc: "Total deadline of a non-streamed chat completion, from the moment chat sends it (a wait in the pool's queue included): past it the client gets 504." },
   INFERENCE_PROBE_INTERVAL_MS: { schema: integer(100, 3600000).default(5000), doc: "How often endpoints' `/health` is probed." },

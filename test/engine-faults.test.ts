@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulatorProcess, type EmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 
 /**
  * A vLLM stand-in that misbehaves on request, speaking the OpenAI wire format when it behaves:
@@ -56,14 +54,13 @@ server.on("connection", (socket) => {
   socket.on("close", () => sockets.delete(socket));
 });
 let emulator: EmulatorProcess;
-let dir: string;
+const dataDir = tempDataDirs("archive-engine-faults-");
 let client: OpenAI;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  dir = await mkdtemp(join(tmpdir(), "archive-engine-faults-"));
   emulator = await startEmulatorProcess({
-    ARCHIVE_DATA_DIR: dir,
+    ARCHIVE_DATA_DIR: await dataDir(),
     INFERENCE_ENDPOINTS: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     INFERENCE_MODEL: "faulty",
     INFERENCE_REQUEST_TIMEOUT_MS: "1500",
@@ -79,7 +76,6 @@ afterAll(async () => {
   await emulator?.stop("SIGTERM");
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
-  await rm(dir, { recursive: true, force: true });
 });
 
 const ask = (stream: boolean) =>

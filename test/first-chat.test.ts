@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+const dataDir = tempDataDirs("archive-first-chat-");
 
 describe("the first chat after a start", () => {
   it("retrieves memories like every other (the local embedder is warmed before Archive listens)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "archive-first-chat-"));
-    dirs.push(dir);
+    const dir = await dataDir();
     const first = await startEmulatorProcess({ ARCHIVE_DATA_DIR: dir }, { readyTimeoutMs: 90_000 });
     const added = await fetch(`${first.baseUrl}/memories`, {
       method: "POST",

@@ -1,9 +1,7 @@
 import { connect } from "node:net";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulatorProcess, type EmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 import { decompressionBombPdf, manyPagesPdf } from "./hostile-pdfs.js";
 
 /**
@@ -13,16 +11,14 @@ import { decompressionBombPdf, manyPagesPdf } from "./hostile-pdfs.js";
 const key = "hostile-suite-key-1";
 const auth = { authorization: `Bearer ${key}` };
 let emulator: EmulatorProcess;
-let dir: string;
+const dataDir = tempDataDirs("archive-hostile-");
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "archive-hostile-"));
-  emulator = await startEmulatorProcess({ ARCHIVE_DATA_DIR: dir, ARCHIVE_API_KEYS: `${key}:mallory`, LIBRARY_EXTRACT_TIMEOUT_MS: "8000" });
+  emulator = await startEmulatorProcess({ ARCHIVE_DATA_DIR: await dataDir(), ARCHIVE_API_KEYS: `${key}:mallory`, LIBRARY_EXTRACT_TIMEOUT_MS: "8000" });
 }, 60_000);
 
 afterAll(async () => {
   await emulator?.stop("SIGTERM");
-  await rm(dir, { recursive: true, force: true });
 });
 
 /**

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startEmulatorProcess, type EmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+const dataDir = tempDataDirs("archive-restarts-");
 
 interface JobStatus {
   state: string;
@@ -44,8 +41,7 @@ async function waitFor(emulator: EmulatorProcess, url: string, done: (job: JobSt
 
 describe("ingestion survives restarts", () => {
   it("SIGTERM twice during one ingestion: the document completes after the last restart", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "archive-restarts-"));
-    dirs.push(dir);
+    const dir = await dataDir();
     let emulator = await startEmulatorProcess({ ARCHIVE_DATA_DIR: dir }, { readyTimeoutMs: 90_000 });
     const accepted = await fetch(`${emulator.baseUrl}/library/documents?filename=logbook.txt`, {
       method: "POST",
