@@ -1,6 +1,7 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
+import { countTokens } from "../../functions/library/tokens.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
@@ -67,6 +68,9 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const stopProbing = pool.startProbing();
   const embedder = createEmbedder(config, pool);
   const warmStarted = clock.now();
+  // Where ingestion runs, the chunker's tokenizer too: building it blocks the event loop for a few
+  // hundred ms, which belongs before the port opens, not in the middle of serving.
+  if (options.workers) countTokens("warm-up");
   const warmed = (embedder.warm?.() ?? Promise.resolve()).then(
     () => logger.info("embedder_ready", { embedder: embedder.id, ms: clock.now() - warmStarted }),
     (error: unknown) => logger.warn("embedder_warm_up_failed", { error }),

@@ -18,6 +18,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
+import { countTokens } from "../../functions/library/tokens.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createPdfExtraction } from "../../infra/node/pdf-extraction.js";
@@ -51,7 +52,9 @@ function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`be
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const config = loadConfig({ ARCHIVE_API_KEYS: `${key}:bench`, LIBRARY_MAX_UPLOAD_BYTES: String(64 << 20) });
   const ids = createIdGenerator(systemClock);
-  // As on Node: PDFs are read on the extraction thread, off the event loop being measured.
+  // As on Node: PDFs are read on the extraction thread, off the event loop being measured, and the
+  // chunker's tokenizer is built before serving (infra/node/compose.ts).
+  countTokens("warm-up");
   const extraction = createPdfExtraction({ timeoutMs: config.library.extractTimeoutMs });
   const library = createLibraryFunction({
     config,
