@@ -43,6 +43,8 @@ async function main() {
   if (config.redisUrl) await checkRedisReachable(redisUrl, logger);
   const inference = await resolveInference(config, logger);
   const system = composeNode({ config, redisUrl, logger, endpoints: inference.endpoints, workers: true });
+  // The first chat after a start must retrieve like every other: the model loads before we listen.
+  await system.warmed;
   const http = await serveHttp(system.app.fetch, config.host, config.port);
 
   logger.info("archive_started", {

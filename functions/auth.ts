@@ -5,12 +5,18 @@ import type { AppEnv } from "./context.js";
 export const defaultTenant = "default";
 
 /**
- * Paths anyone may read: health (aggregate status only), the web UI's static files (the page
- * asks for the key itself; it holds no data) and, unless a metrics key is set, metrics.
+ * Paths anyone may read: the index, health (aggregate status only) and each mounted function's
+ * health — exactly those, and only to read. A pattern would let `DELETE /memories/health` through
+ * to `DELETE /memories/:id` unauthenticated.
  */
-export function isPublicPath(path: string): boolean {
-  return path === "/" || path === "/health" || /^\/[a-z-]+\/health$/.test(path) || path === "/ui" || path.startsWith("/ui/");
+export function publicPaths(functionNames: readonly string[]): ReadonlySet<string> {
+  return new Set(["/", "/health", ...functionNames.map((name) => `/${name}/health`)]);
 }
+
+/** The web UI's static files: the page asks for the key itself and holds no data. */
+const isUiAsset = (path: string) => path === "/ui" || path.startsWith("/ui/");
+
+const isRead = (method: string) => method === "GET" || method === "HEAD";
 
 export const isMetricsPath = (path: string) => path === "/metrics" || path === "/metrics/prometheus";
 
@@ -32,7 +38,11 @@ function sameSecret(left: string, right: string): boolean {
  * Bearer-token identity (what the OpenAI SDK sends). With no keys configured, auth is off and
  * everyone is the `default` tenant; composition roots only allow that on loopback.
  */
-export function authenticate(apiKeys: ReadonlyMap<string, string> | null, metricsKey: string | undefined): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  apiKeys: ReadonlyMap<string, string> | null,
+  metricsKey: string | undefined,
+  open: ReadonlySet<string>,
+): MiddlewareHandler<AppEnv> {
   const entries = apiKeys ? [...apiKeys] : [];
   return async (c, next) => {
     const path = c.req.path;
@@ -42,7 +52,7 @@ export function authenticate(apiKeys: ReadonlyMap<string, string> | null, metric
       c.set("tenant", defaultTenant);
       return next();
     }
-    if (!apiKeys || isPublicPath(path) || isMetricsPath(path)) {
+    if (!apiKeys || (isRead(c.req.method) && (open.has(path) || isUiAsset(path) || isMetricsPath(path)))) {
       c.set("tenant", defaultTenant);
       return next();
     }

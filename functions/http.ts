@@ -19,7 +19,33 @@ export async function readJson<Schema extends z.ZodType>(c: AppContext, schema: 
   } catch (error) {
     throw badRequest(`The request body is not valid JSON: ${(error as Error).message}`, "invalid_json");
   }
+  if (nestingDepth(body, maxJsonDepth) > maxJsonDepth) {
+    throw badRequest(`The request body is nested more than ${maxJsonDepth} levels deep`, "json_too_deep");
+  }
   return parseWith(schema, body);
+}
+
+/** Deeper than any request needs; recursive code downstream (schemas, JSON.stringify) stays far from the stack's end. */
+export const maxJsonDepth = 64;
+
+/**
+ * Nesting depth of a parsed JSON value, without recursion (a 10 KB body can nest 5,000 deep, which
+ * overflows the stack of any recursive walk). Stops counting just past `limit`.
+ */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (pending.length > 0) {
+    const { value: current, depth } = pending.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === "object") pending.push({ value: child, depth: level });
+    }
+  }
+  return deepest;
 }
 
 export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {

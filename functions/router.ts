@@ -5,9 +5,9 @@ import { matchedRoutes } from "hono/route";
 import type { Redis } from "ioredis";
 import { tapBody } from "../gpu/body-tap.js";
 import type { Logger } from "../shared/logger.js";
-import { AppError, isAppError, methodNotAllowed, notFound, payloadTooLarge } from "../shared/errors.js";
+import { AppError, isAppError, methodNotAllowed, notFound, payloadTooLarge, uriTooLong, clientClosedRequest } from "../shared/errors.js";
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
-import { authenticate } from "./auth.js";
+import { authenticate, publicPaths } from "./auth.js";
 import type { AppContext, AppEnv } from "./context.js";
 import { createCors } from "./cors.js";
 import type { CoreDeps, RedisLease } from "./deps.js";
@@ -22,6 +22,7 @@ export interface RouterDeps extends CoreDeps {
   requestMetrics: RequestMetrics;
 }
 
+const maxUrlChars = 8192;
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** The one HTTP entry: ids, auth, limits, per-request Redis, every function, errors → problem+json. */
@@ -53,7 +54,14 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
 
   // Before auth: a browser's preflight carries no key (see cors.ts).
   if (deps.config.corsOrigins) app.use(createCors(deps.config.corsOrigins));
-  app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey));
+  // Node refuses past 16 KB of URL and headers before the app sees them (infra/node/serve.ts answers
+  // those); this bound holds on every runtime, and no route takes its input from a URL this long.
+  app.use(async (c, next) => {
+    if (c.req.url.length > maxUrlChars) throw uriTooLong(maxUrlChars);
+    return next();
+  });
+
+  app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey, publicPaths(deps.functions.map((fn) => fn.name))));
 
   // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.
   // Each limit's middleware is built once, not per request.
@@ -90,8 +98,9 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    const appError =
-      error instanceof HTTPException ? fromHttpException(error) : normalizeError(isAppError(error) ? error : (deps.redis.outage?.() ?? error));
+    // A failure after the client left (an upload cut off mid-body) is the client's doing: 499, not a logged 500.
+    const classified = isAppError(error) ? error : c.req.raw.signal.aborted ? clientClosedRequest(error) : (deps.redis.outage?.() ?? error);
+    const appError = error instanceof HTTPException ? fromHttpException(error) : normalizeError(classified);
     const requestId = c.get("requestId") ?? "unknown";
     const logger = c.get("logger") ?? deps.logger;
     if (appError.status >= 500) logger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });

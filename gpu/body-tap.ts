@@ -21,6 +21,12 @@ export interface BodyTap {
   end?(emit: (bytes: Uint8Array) => void): Promise<void> | void;
   /** Reading the source (or a tap before this one) failed; the consumer gets the error next. Must not throw. */
   error?(error: unknown): void;
+  /**
+   * Reading the source failed: may emit final bytes and return true to end the stream cleanly
+   * instead (chat's closing SSE error event: a client reads an error it can parse, not a reset).
+   * Asked after every tap's `error`. Must not throw.
+   */
+  closeAfterError?(error: unknown, emit: (bytes: Uint8Array) => void): boolean;
   /** The consumer cancelled; called before the source is cancelled. Must not throw. */
   cancel?(reason: unknown): void;
 }
@@ -91,7 +97,9 @@ export function createTappedStream(source: ChunkSource, tap?: BodyTap): Readable
           } catch (error) {
             if (cancelled) return;
             for (const each of taps) each.error?.(error);
-            controller.error(error);
+            const closing = taps.findIndex((each) => each.closeAfterError?.(error, emitters[taps.indexOf(each) + 1]!) === true);
+            if (closing >= 0) controller.close();
+            else controller.error(error);
             return;
           }
           if (cancelled) return;

@@ -1,6 +1,13 @@
 import { describeError } from "./attempt.js";
 import type { PoolFetch } from "./pool-types.js";
 
+/** A probe's deadline: an abort signal with a reason that says what did not come in time. */
+function deadline(timeoutMs: number, what: string) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`${what} within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
 /**
  * One `GET /health` (vLLM answers 200 with an empty body once the model is loaded). Returns
  * undefined when healthy, else why not. The body is always consumed so the probe's connection
@@ -12,18 +19,50 @@ export async function probeHealth(options: {
   headers: Record<string, string>;
   timeoutMs: number;
 }): Promise<string | undefined> {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, "TimeoutError")),
-    options.timeoutMs,
-  );
+  const { signal, clear } = deadline(options.timeoutMs, "no answer");
   try {
-    const response = await options.fetch(`${options.baseUrl}/health`, { headers: options.headers, signal: controller.signal });
+    const response = await options.fetch(`${options.baseUrl}/health`, { headers: options.headers, signal });
     await response.arrayBuffer();
     return response.ok ? undefined : `health check: HTTP ${response.status}`;
   } catch (error) {
     return `health check: ${describeError(error)}`;
   } finally {
-    clearTimeout(timer);
+    clear();
+  }
+}
+
+/**
+ * A one-token chat completion: an engine can answer `/health` while its generation route hangs
+ * (a wedged scheduler, a stuck GPU), and only asking it to generate tells. Returns undefined when
+ * it answered 200 with a completion in time, else why not. Sent only to an idle endpoint that has
+ * not generated anything lately (see pool.ts), so a busy GPU is never asked for extra work.
+ */
+export async function probeGeneration(options: {
+  fetch: PoolFetch;
+  baseUrl: string;
+  headers: Record<string, string>;
+  model: string;
+  timeoutMs: number;
+}): Promise<string | undefined> {
+  const { signal, clear } = deadline(options.timeoutMs, "no completion");
+  try {
+    const response = await options.fetch(`${options.baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...options.headers, "content-type": "application/json" },
+      body: JSON.stringify({ model: options.model, messages: [{ role: "user", content: "ping" }], max_tokens: 1, temperature: 0 }),
+      signal,
+    });
+    const text = await response.text();
+    if (!response.ok) return `generation check: HTTP ${response.status}`;
+    try {
+      const body = JSON.parse(text) as { choices?: unknown };
+      return Array.isArray(body.choices) ? undefined : "generation check: the reply is not a chat completion";
+    } catch {
+      return "generation check: the reply is not JSON";
+    }
+  } catch (error) {
+    return `generation check: ${describeError(error)}`;
+  } finally {
+    clear();
   }
 }

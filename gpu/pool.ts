@@ -5,7 +5,8 @@ import { sendAttempt, type AttemptResult } from "./attempt.js";
 import { isServiceable, pickEndpoint, recordFailure, recordSuccess, type Endpoint } from "./endpoint.js";
 import { createStaticEndpointSource, type EndpointSource } from "./endpoint-source.js";
 import { createEndpointRegistry } from "./endpoint-registry.js";
-import { probeHealth } from "./health-probe.js";
+import { createGenerationWatch } from "./generation-watch.js";
+import { probeGeneration, probeHealth } from "./health-probe.js";
 import { backpressureRetryAfter, noAnswer, noEndpoint, poolClosed, queueFull, queueTimeout } from "./pool-errors.js";
 import { createModelResolver } from "./model-discovery.js";
 import { snapshotPool } from "./pool-snapshot.js";
@@ -124,8 +125,8 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     timers.add(timer);
   };
 
-  const markFailure = (endpoint: Endpoint, error: string) => {
-    const turned = recordFailure(endpoint, error, { now: clock.now(), failureThreshold, cooldownMs: config.cooldownMs });
+  const markFailure = (endpoint: Endpoint, error: string, threshold = failureThreshold) => {
+    const turned = recordFailure(endpoint, error, { now: clock.now(), failureThreshold: threshold, cooldownMs: config.cooldownMs });
     if (turned) {
       logger.warn("inference_endpoint_unhealthy", { url: endpoint.displayUrl, error, cooldown_ms: config.cooldownMs });
       failHopelessWaiters();
@@ -210,7 +211,10 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
         firstByteTimeoutMs: config.firstTokenTimeoutMs,
         idleTimeoutMs: config.firstTokenTimeoutMs,
         now: () => clock.now(),
-        onFinish: (result) => settle(endpoint, result),
+        onFinish: (result) => {
+          if (method === "POST" && result.kind === "success") generation.generated(endpoint);
+          settle(endpoint, result);
+        },
       });
       if (outcome.ok) return outcome.response;
       lastFailure = outcome;
@@ -224,7 +228,10 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     const running = probes.get(endpoint);
     if (running) return running;
     const run = probeHealth({ fetch: fetchImpl, baseUrl: endpoint.baseUrl, headers: headersFor(endpoint, undefined, false), timeoutMs })
-      .then((problem) => (problem === undefined ? markSuccess(endpoint) : markFailure(endpoint, problem)))
+      .then((problem) => {
+        if (problem !== undefined) markFailure(endpoint, problem);
+        else if (!generation.isHung(endpoint)) markSuccess(endpoint);
+      })
       .finally(() => {
         probes.delete(endpoint);
         drain();
@@ -237,6 +244,15 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     await registry.refreshIfStale().catch(() => undefined); // logged by the registry; keep probing what we know
     await Promise.all(Array.from(registry.endpoints(), (endpoint) => probe(endpoint, timeoutMs)));
   };
+
+  const generation = createGenerationWatch({
+    clock,
+    send: (endpoint, name) => probeGeneration({ fetch: fetchImpl, baseUrl: endpoint.baseUrl, headers: headersFor(endpoint, "application/json", false), model: name, timeoutMs: config.firstTokenTimeoutMs }),
+    model: () => models.model(),
+    markSuccess,
+    // One hung generation is decisive: clients would wait out their whole deadline on it.
+    markFailure: (endpoint, problem) => markFailure(endpoint, problem, 1),
+  });
 
   const models = createModelResolver({ configured: config.model, request, logger });
 
@@ -266,7 +282,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
 
     startProbing() {
       const tick = () => {
-        probeAll(config.connectTimeoutMs).catch((error: unknown) => logger.error("inference_probe_failed", { error }));
+        probeAll(config.connectTimeoutMs)
+          .then(() => Array.from(registry.endpoints(), generation.probe))
+          .catch((error: unknown) => logger.error("inference_probe_failed", { error }));
       };
       tick();
       const interval = setInterval(tick, config.probeIntervalMs);

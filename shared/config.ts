@@ -27,8 +27,9 @@ export const configVariables = {
   INFERENCE_CONCURRENCY: { schema: integer(1, 4096).default(16), doc: "Default concurrent requests per endpoint." },
   INFERENCE_QUEUE_SIZE: { schema: integer(0, 100000).default(64), doc: "Requests allowed to wait for a free endpoint; beyond it 429 + Retry-After." },
   INFERENCE_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a request waits in the queue before 429." },
-  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Timeout to get response headers from an endpoint." },
-  INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Timeout for the first streamed token." },
+  INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Longest wait for an endpoint's response headers (connecting included) on a stream or GET; past it the request is retried on another endpoint. A non-streamed POST waits this plus INFERENCE_FIRST_TOKEN_TIMEOUT_MS for its headers, since vLLM sends them only with the finished answer." },
+  INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Longest wait, once headers arrived, for the first byte of the body (a streamed reply's first token)." },
+  INFERENCE_REQUEST_TIMEOUT_MS: { schema: integer(1, 3600000).default(120000), doc: "Total deadline of a non-streamed chat completion, from the moment chat sends it (a wait in the pool's queue included): past it the client gets 504." },
   INFERENCE_PROBE_INTERVAL_MS: { schema: integer(100, 3600000).default(5000), doc: "How often endpoints' `/health` is probed." },
   INFERENCE_COOLDOWN_MS: { schema: integer(0, 3600000).default(5000), doc: "How long a failing endpoint is skipped before it is tried again." },
   INFERENCE_MODAL_APP: { schema: z.string().optional(), doc: "Modal app name to discover the vLLM web endpoint from (with INFERENCE_MODAL_FUNCTION; auth via MODAL_TOKEN_ID / MODAL_TOKEN_SECRET)." },
@@ -54,6 +55,10 @@ export const configVariables = {
   LIBRARY_DROP_DIR: { schema: z.string().optional(), doc: "Folder watched for documents (emulator and self-hosted Node)." },
   LIBRARY_DROP_TENANT: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("default"), doc: "Tenant that owns documents from the drop folder." },
   LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
+  LIBRARY_PDF_MAX_DECOMPRESSED_BYTES: { schema: integer(1 << 20, 1 << 30).default(128 << 20), doc: "Bytes a PDF's non-image streams may inflate to; more fails the job `pdf_over_budget`." },
+  LIBRARY_PDF_MAX_OPERATORS_PER_PAGE: { schema: integer(1000, 1e9).default(2_000_000), doc: "Drawing operators one page (content stream) may hold; more fails the job `pdf_over_budget`." },
+  LIBRARY_EXTRACT_TIMEOUT_MS: { schema: integer(100, 3600000).default(60000), doc: "Time budget of one document's text extraction (in its own thread on Node); past it the job fails `extract_timeout`." },
+  LIBRARY_INGEST_DEADLINE_MS: { schema: integer(1000, 86400000).default(1800000), doc: "Deadline of one ingestion job, from its upload; a job interrupted by restarts resumes until then, then fails `ingest_deadline` (and leaves no upload copy or pending marker)." },
   LIBRARY_RETRIEVAL_TOP_K: { schema: integer(0, 50).default(3), doc: "Library passages added to a chat request." },
   LIBRARY_RETRIEVAL_MIN_SIMILARITY: { schema: fraction.default(0.65), doc: "Similarity cutoff for library passages added to chat ((1 + cosine) / 2; 0.5 is unrelated)." },
   LIBRARY_FUSION: { schema: z.enum(["normalized", "rrf"]).default("normalized"), doc: "How library search fuses BM25 and vectors: `normalized` (weighted, per-query normalized scores) or `rrf` (weighted reciprocal rank)." },
@@ -66,6 +71,7 @@ export const configVariables = {
   CHAT_HISTORY_MESSAGES: { schema: integer(0, 1000).default(20), doc: "Messages of a session's history kept and replayed." },
   CHAT_MAX_MESSAGES: { schema: integer(1, 10000).default(256), doc: "Most messages accepted in one chat request." },
   CHAT_MAX_INPUT_CHARS: { schema: integer(1, 10000000).default(200000), doc: "Most characters of message content in one chat request." },
+  CHAT_RETRIEVAL_BUDGET_MS: { schema: integer(1, 60000).default(300), doc: "Longest a chat request waits for memory and library retrieval before it goes on without." },
   CHAT_MAX_TOKENS: { schema: integer(1, 1000000).default(4096), doc: "Upper bound (and default) for `max_tokens`." },
   RESPONSES_STORE_DAYS: { schema: integer(1, 3650).default(30), doc: "How long a stored `/v1/responses` answer (`store`, the default) can be continued with `previous_response_id`." },
   CHAT_TOOLS: { schema: z.enum(["", "run_code"]).default(""), doc: "Tools Archive offers the model and runs itself on every chat request (per request: `archive.tools`): `run_code` runs Python/JavaScript in the sandbox." },
@@ -122,6 +128,7 @@ export interface Config {
     queueTimeoutMs: number;
     connectTimeoutMs: number;
     firstTokenTimeoutMs: number;
+    requestTimeoutMs: number;
     probeIntervalMs: number;
     cooldownMs: number;
     modal: { app: string; function: string; environment: string | undefined } | undefined;
@@ -147,8 +154,11 @@ export interface Config {
     retrievalMinSimilarity: number;
     fusion: { method: "normalized" | "rrf"; lexicalWeight: number; exactLexicalWeight: number; phraseBonus: number };
     rerank: { model: string | undefined; topN: number; timeoutMs: number };
+    pdfBudget: { maxDecompressedBytes: number; maxOperatorsPerPage: number };
+    extractTimeoutMs: number;
+    ingestDeadlineMs: number;
   };
-  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; tools: readonly "run_code"[]; toolMaxSteps: number };
+  chat: { historyMessages: number; maxMessages: number; maxInputChars: number; maxTokens: number; tools: readonly "run_code"[]; toolMaxSteps: number; retrievalBudgetMs: number };
   embeddingsApi: { maxInputs: number; maxInputChars: number };
   responses: { storeDays: number };
   sandbox: {
@@ -296,6 +306,7 @@ export function loadConfig(source: ConfigSource): Config {
       queueTimeoutMs: raw.INFERENCE_QUEUE_TIMEOUT_MS,
       connectTimeoutMs: raw.INFERENCE_CONNECT_TIMEOUT_MS,
       firstTokenTimeoutMs: raw.INFERENCE_FIRST_TOKEN_TIMEOUT_MS,
+      requestTimeoutMs: raw.INFERENCE_REQUEST_TIMEOUT_MS,
       probeIntervalMs: raw.INFERENCE_PROBE_INTERVAL_MS,
       cooldownMs: raw.INFERENCE_COOLDOWN_MS,
       modal:
@@ -329,6 +340,9 @@ export function loadConfig(source: ConfigSource): Config {
         phraseBonus: raw.LIBRARY_PHRASE_BONUS,
       },
       rerank: { model: raw.RERANK_MODEL, topN: raw.RERANK_TOP_N, timeoutMs: raw.RERANK_TIMEOUT_MS },
+      pdfBudget: { maxDecompressedBytes: raw.LIBRARY_PDF_MAX_DECOMPRESSED_BYTES, maxOperatorsPerPage: raw.LIBRARY_PDF_MAX_OPERATORS_PER_PAGE },
+      extractTimeoutMs: raw.LIBRARY_EXTRACT_TIMEOUT_MS,
+      ingestDeadlineMs: raw.LIBRARY_INGEST_DEADLINE_MS,
     },
     chat: {
       historyMessages: raw.CHAT_HISTORY_MESSAGES,
@@ -337,6 +351,7 @@ export function loadConfig(source: ConfigSource): Config {
       maxTokens: raw.CHAT_MAX_TOKENS,
       tools: raw.CHAT_TOOLS ? [raw.CHAT_TOOLS] : [],
       toolMaxSteps: raw.CHAT_TOOL_MAX_STEPS,
+      retrievalBudgetMs: raw.CHAT_RETRIEVAL_BUDGET_MS,
     },
     embeddingsApi: { maxInputs: raw.EMBEDDINGS_MAX_INPUTS, maxInputChars: raw.EMBEDDINGS_MAX_INPUT_CHARS },
     responses: { storeDays: raw.RESPONSES_STORE_DAYS },

@@ -82,6 +82,13 @@ export const payloadTooLarge = (limitBytes: number) =>
     detail: `The request body is larger than the limit of ${limitBytes} bytes`,
   });
 
+export const uriTooLong = (limitChars: number) =>
+  new AppError({ code: "uri_too_long", status: 414, title: "URI Too Long", detail: `The URL is longer than ${limitChars} characters; send large input in the body` });
+
+/** The client went away before the answer: not a server error, and nobody reads the body. */
+export const clientClosedRequest = (cause?: unknown) =>
+  new AppError({ code: "client_closed_request", status: 499, title: "Client Closed Request", detail: "The client disconnected before the response", cause });
+
 export const unsupportedMediaType = (detail: string) =>
   new AppError({ code: "unsupported_media_type", status: 415, title: "Unsupported Media Type", detail });
 

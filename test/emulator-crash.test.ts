@@ -1,20 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtemp, realpath, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort } from "../emulator/redis-launcher.js";
 import { findRedisServersOnDir } from "../emulator/redis-orphans.js";
 import { startEmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-async function dataDir() {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), "archive-crash-")));
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = tempDataDirs("archive-crash-");
 
 const redisDir = (dir: string) => join(dir, "redis");
 

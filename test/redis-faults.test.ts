@@ -1,19 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePort, startRedisServer } from "../emulator/redis-launcher.js";
 import { startEmulatorProcess } from "./emulator-process.js";
+import { tempDataDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-async function dataDir() {
-  const dir = await mkdtemp(join(tmpdir(), "archive-faults-"));
-  dirs.push(dir);
-  return dir;
-}
+const dataDir = tempDataDirs("archive-faults-");
 
 const dataRoutes = [
   { path: "/memories" },

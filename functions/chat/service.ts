@@ -8,6 +8,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
 import { clientClosed, engineError } from "./engine-errors.js";
+import { engineDeadline, isChatCompletion, readEngineJson } from "./engine-reply.js";
 import type { CapturedTurnRef, RetrievalRequest, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
 import type { ClientMessage, CompletionRequestBody } from "./schema.js";
@@ -34,6 +35,8 @@ export interface ChatServiceDeps {
   retrievalBudgetMs?: number;
   /** The sandbox, for the run_code tool; without it the tool is never offered. */
   codeRunner?: CodeRunner | undefined;
+  /** Total deadline of a non-streamed completion (INFERENCE_REQUEST_TIMEOUT_MS). */
+  engineRequestTimeoutMs?: number;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
 }
@@ -72,6 +75,7 @@ export interface ChatService {
   models(signal: AbortSignal | undefined): Promise<ModelList>;
 }
 
+const defaultEngineRequestTimeoutMs = 120_000;
 const defaultRetrievalBudgetMs = 300;
 /** Saving history delays the end of a reply; past this it is abandoned (and logged) instead. */
 const historySaveBudgetMs = 2000;
@@ -258,7 +262,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const send = async (step: ChatCompletionRequest) => {
         const answer = await pool.request("/v1/chat/completions", { body: step, signal: scope.signal });
         if (!answer.ok) throw await engineError(answer, "the chat completion");
-        return (await answer.json()) as ChatCompletion;
+        return readEngineJson<ChatCompletion>(answer, "the chat completion", isChatCompletion, scope.signal);
       };
       const { completion, runs } = await unlessClientLeft(
         scope,
@@ -269,7 +273,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if (stream) return { kind: "stream", body: completionAsStream(completion, { leading: { archive: withRuns }, includeUsage: body.stream_options?.include_usage === true }), sessionId };
       return { kind: "json", completion: { ...completion, archive: withRuns }, sessionId };
     }
-    const response = await unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: scope.signal, stream }));
+    // A stream is bounded by the first-token and idle deadlines; a single reply by one total deadline.
+    const deadline = stream ? undefined : engineDeadline(deps.engineRequestTimeoutMs ?? defaultEngineRequestTimeoutMs, scope.signal);
+    const guard = <T>(work: Promise<T>) => (deadline ? deadline.guard(work) : work);
+    const response = await guard(
+      unlessClientLeft(scope, pool.request("/v1/chat/completions", { body: request, signal: deadline?.signal ?? scope.signal, stream })),
+    );
     if (!response.ok) throw await engineError(response, "the chat completion");
 
     if (stream && response.body) {
@@ -283,7 +292,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       return { kind: "stream", body: passThrough, sessionId };
     }
 
-    const completion = await unlessClientLeft(scope, response.json() as Promise<ChatCompletion>);
+    const completion = await guard(unlessClientLeft(scope, readEngineJson<ChatCompletion>(response, "the chat completion", isChatCompletion, deadline?.signal)));
     await remember?.(completion.choices[0]?.message.content ?? "");
     return { kind: "json", completion: { ...completion, archive }, sessionId };
   };

@@ -123,10 +123,33 @@ describe("passThroughChatStream", () => {
   it("reports nothing for a stream without [DONE] or with an error event, and still forwards every byte", async () => {
     const cut = await run([chunk("partial")]);
     expect(cut.replies).toEqual([]);
-    expect(cut.text.endsWith(chunk("partial"))).toBe(true);
+    // Every byte the engine sent, then one error event so the client knows the reply is cut short.
+    expect(cut.text).toContain(chunk("partial"));
+    expect(JSON.parse(sseData(cut.text).at(-1) ?? "")).toMatchObject({ error: { code: "engine_stream_broken", type: "server_error" } });
     const failed = await run([chunk("a"), `data: ${JSON.stringify({ error: { message: "engine died" } })}\n\n`, "data: [DONE]\n\n"]);
     expect(failed.replies).toEqual([]);
     expect(failed.text).toContain("engine died");
+  });
+
+  it("ends a stream whose engine connection breaks with an error event, not a reset", async () => {
+    let pulls = 0;
+    const breaking = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(encoder.encode(chunk("half an")));
+        else controller.error(new TypeError("terminated"));
+      },
+    });
+    const text = await new Response(passThroughChatStream(breaking, { leading: { archive: {} }, fallback: { id: "f", created: 1, model: "m" } })).text();
+    const events = sseData(text);
+    expect(JSON.parse(events[1] ?? "")).toMatchObject({ choices: [{ delta: { content: "half an" } }] });
+    expect(JSON.parse(events.at(-1) ?? "")).toMatchObject({ error: { code: "engine_stream_broken" } });
+  });
+
+  it("drops bytes that are not server-sent events and sends the error event instead", async () => {
+    const { text, replies } = await run(["<html>502 Bad Gateway</html>"]);
+    expect(replies).toEqual([]);
+    expect(text).not.toContain("<html>");
+    expect(JSON.parse(sseData(text).at(-1) ?? "")).toMatchObject({ error: { code: "engine_stream_broken" } });
   });
 
   it("uses the fallback identity when the stream holds no chunk", async () => {

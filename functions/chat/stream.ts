@@ -1,6 +1,7 @@
 import { tapBody } from "../../gpu/body-tap.js";
 import { createSseDecoder, sseDone, type SseEvent } from "../../gpu/sse.js";
 import type { ChatCompletionChunk, Usage } from "../../gpu/openai-types.js";
+import { streamBrokenEvent } from "./engine-reply.js";
 
 /**
  * Streaming pass-through. The engine's bytes go to the client unchanged and unbuffered (a tap on
@@ -90,9 +91,15 @@ export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, opti
     held = undefined;
   };
 
+  // Whether the engine's last bytes were `[DONE]`, known without decoding every event.
+  let tail = "";
+  const ended = () => sawDone || /data: ?\[DONE\]\s*$/.test(tail);
+  const latin1 = new TextDecoder("latin1");
+
   const { onComplete } = options;
   return tapBody(upstream, {
     chunk(bytes, emit) {
+      tail = (tail + latin1.decode(bytes.subarray(-32))).slice(-32);
       if (held) {
         observe(decoder.push(bytes));
         held.push(bytes);
@@ -104,8 +111,22 @@ export function passThroughChatStream(upstream: ReadableStream<Uint8Array>, opti
     },
     async end(emit) {
       if (held || onComplete) observe(decoder.end());
+      // Bytes that never formed an event are not an answer: the client gets the error event instead.
+      if (held && !sawEvent) held = [];
       release(emit);
+      if (!ended()) {
+        emit(streamBrokenEvent);
+        return;
+      }
       if (onComplete && sawDone && !failed) await onComplete({ content: parts.join(""), usage });
+    },
+    closeAfterError(error, emit) {
+      // The client's own abort: nobody is left to read an error event.
+      if (error instanceof DOMException && error.name === "AbortError") return false;
+      if (held) held = held.length > 0 && sawEvent ? held : [];
+      release(emit);
+      emit(streamBrokenEvent);
+      return true;
     },
     // Cancelling reaches the pool's attempt, which closes the engine's connection; this only reports it.
     cancel: options.onCancel,

@@ -9,6 +9,7 @@ import type { Reranker } from "../../shared/retrieval/index.js";
 import { createVectorIndex, type VectorIndex, type VectorReplicaCache } from "../../shared/vector-index/index.js";
 import type { RedisProvider } from "../deps.js";
 import { createRedisBlobStore, type BlobStore } from "./blobs.js";
+import type { PdfExtractor } from "./extract.js";
 import { libraryKeys, type LibraryKeys } from "./records.js";
 import { createLibraryStore, type LibraryStore } from "./store.js";
 
@@ -31,6 +32,8 @@ export interface LibraryDeps {
   reranker?: Reranker | undefined;
   /** Pins the chunks per embedder call during ingestion; default: adaptive (embed-batches.ts). */
   embedBatchSize?: number;
+  /** Reads PDFs; Node passes one that runs off the event loop (infra/node/pdf-extraction.ts). Default: in-process. */
+  extractPdf?: PdfExtractor;
 }
 
 /** The pieces routes, jobs, retriever and drop folder share. */

@@ -1,12 +1,15 @@
 /**
  * Turns an uploaded or dropped file into page texts. Portable (Web APIs + unpdf, which runs its
- * pdf.js build in-process on Node and workerd alike).
+ * pdf.js build in-process on Node and workerd alike). Where threads exist (Node), PDFs go through
+ * an injected `PdfExtractor` that runs `extractPdfPages` off the event loop; the default runs it
+ * here, which is what workerd (one request per isolate, with its own CPU limit) does.
  *
  * The page texts returned here are what gets stored and cited: chunk offsets index into them, so any
  * normalization happens here, once, and never again downstream.
  */
 import { getDocumentProxy } from "unpdf";
 import { AppError, payloadTooLarge } from "../../shared/errors.js";
+import { checkPdfBudget, type PdfBudget } from "./pdf-budget.js";
 
 export type LibraryFileType = "pdf" | "txt" | "md";
 
@@ -27,7 +30,12 @@ export interface ExtractInput {
   bytes: Uint8Array;
   /** Checked here too so the drop-folder path, which never passes through HTTP, gets the same limit. */
   maxBytes?: number;
+  /** What a PDF may cost to read; omitted → unbounded (tests of the text path). */
+  pdfBudget?: PdfBudget;
 }
+
+/** Reads a PDF's pages; failures are AppErrors (422 for the file's faults) or plain errors. */
+export type PdfExtractor = (filename: string, bytes: Uint8Array, budget: PdfBudget | undefined) => Promise<ExtractedPage[]>;
 
 const EXTENSIONS: Record<string, LibraryFileType> = {
   pdf: "pdf",
@@ -77,7 +85,7 @@ export const unsupportedType = (filename: string) =>
     detail: `"${filename}" is not a supported type; upload .pdf, .txt or .md`,
   });
 
-export async function extractDocument(input: ExtractInput): Promise<ExtractedDocument> {
+export async function extractDocument(input: ExtractInput, extractPdf: PdfExtractor = extractPdfPages): Promise<ExtractedDocument> {
   const filename = safeFilename(input.filename);
   const declaredType = fileTypeFromName(filename);
   if (!declaredType) {
@@ -89,7 +97,7 @@ export async function extractDocument(input: ExtractInput): Promise<ExtractedDoc
   // A .txt/.md whose bytes are a PDF is read as the PDF it is: the text path would index binary
   // noise, and misnamed downloads are common. The reverse is not done: a .pdf that is not a PDF fails.
   if (declaredType === "pdf" || startsWith(input.bytes, PDF_MAGIC)) {
-    return { fileType: "pdf", pages: await extractPdfPages(filename, input.bytes) };
+    return { fileType: "pdf", pages: await extractPdf(filename, input.bytes, input.pdfBudget) };
   }
   const text = normalizeText(decodeText(filename, input.bytes));
   if (text === "") throw unprocessable("empty_document", "Empty Document", `"${filename}" contains only whitespace`);
@@ -177,7 +185,9 @@ function pdfErrorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-async function extractPdfPages(filename: string, bytes: Uint8Array): Promise<ExtractedPage[]> {
+/** The in-process extractor: the budget check, then pdf.js one page at a time. */
+export async function extractPdfPages(filename: string, bytes: Uint8Array, budget: PdfBudget | undefined): Promise<ExtractedPage[]> {
+  if (budget) await checkPdfBudget(filename, bytes, budget);
   let document: PdfDocument;
   try {
     // A copy, because pdf.js may transfer (detach) the buffer it is given and callers still need

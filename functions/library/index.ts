@@ -33,7 +33,7 @@ export interface LibraryFunction {
   /** Chat's "library" retriever: best LIBRARY_RETRIEVAL_TOP_K passages with citations. */
   retriever: Retriever;
   /** Run on Node by infra/node/job-workers.ts (workerd only enqueues). */
-  jobs: { queue: typeof queueNames.libraryIngest; processor: Processor; concurrency: number }[];
+  jobs: { queue: typeof queueNames.libraryIngest; processor: Processor; concurrency: number; maxStalledCount: number }[];
   metricsSource: MetricsSource;
   /** The drop folder's view of the library for one tenant (uses deps.redis, like the jobs). */
   dropFolder(tenant: string): DropFolderSink;
@@ -72,7 +72,8 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
     retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
     // One at a time: one document's chunks already keep every embedding thread busy, so a second
     // job would only slow the first (and duplicate uploads become a cheap "attach" when run in order).
-    jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1 }],
+    // Resumed after any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
+    jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1, maxStalledCount: 1_000_000 }],
     metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
     dropFolder: (tenant) => ({
       ingest: async (relativePath, bytes) => {

@@ -5,7 +5,9 @@
  * the job's progress for `GET /library/jobs/:id`; anything else (Redis, the embedder) is retried.
  * Nothing is written before the commit, and the commit is all-or-nothing, so a failed job leaves
  * nothing half-ingested: before the commit nothing is visible, after it the whole document is
- * (keyword-searchable, then hybrid as its vectors arrive).
+ * (keyword-searchable, then hybrid as its vectors arrive). A job interrupted by a restart is resumed,
+ * however often, until it is done or LIBRARY_INGEST_DEADLINE_MS after its upload; a job that fails
+ * leaves no pending marker and no upload copy.
  */
 import { UnrecoverableError, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
@@ -47,8 +49,14 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
     const lease = await deps.redis.acquire();
     const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
     try {
+      // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
+      if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
+        throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+      }
       return await ingest(context, lease.redis, job, data, progress, signal);
     } catch (error) {
+      // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
+      if (signal?.aborted) throw error;
       throw await recordFailure(context, lease.redis, job, data, progress, error);
     } finally {
       await lease.release();
@@ -93,7 +101,10 @@ async function ingest(
   const identity = await identifyDocument(data.tenant, bytes);
   if (identity.documentId !== data.documentId) throw failure("upload_mismatch", "The stored upload does not match its document id; upload the file again");
 
-  const extracted = await extractDocument({ filename: data.filename, bytes, maxBytes: deps.config.library.maxUploadBytes });
+  const extracted = await extractDocument(
+    { filename: data.filename, bytes, maxBytes: deps.config.library.maxUploadBytes, pdfBudget: deps.config.library.pdfBudget },
+    deps.extractPdf,
+  );
   progress.pages = extracted.fileType === "pdf" ? extracted.pages.length : null;
   const chunks = await chunkWithPauses(extracted.pages);
   if (chunks.length === 0) throw failure("no_text", `"${data.filename}" has no text to index`);

@@ -10,7 +10,8 @@ import { memoryIdPattern } from "./identity.js";
 import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
 import { encodeRecord } from "./records.js";
 import type { MemoryScope } from "./service.js";
-import { acquireLock, releaseLock, runRestore } from "./store-scripts.js";
+import { defaultArchiveLockTtlMs, withArchiveLock } from "./archive-lock.js";
+import { runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
 
 export interface ArchiveServiceDeps extends MemoryStoreDeps {
@@ -21,7 +22,7 @@ export interface ArchiveServiceDeps extends MemoryStoreDeps {
   coldStore?: ColdStore | undefined;
   /** Memories per cold batch (default 500). */
   batchSize?: number;
-  /** Life of a tenant's archive lock; renewed every batch (default 10 minutes). */
+  /** Life of a tenant's archive lock without a heartbeat: how soon a crashed owner's lock lapses (default 30 s). */
   lockTtlMs?: number;
 }
 
@@ -67,7 +68,7 @@ const archiveBusy = (tenant: string) =>
 
 
 export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
-  const lockTtlMs = deps.lockTtlMs ?? 10 * 60_000;
+  const lockTtlMs = deps.lockTtlMs ?? defaultArchiveLockTtlMs;
 
   const requireColdStore = (): ColdStore => {
     if (!deps.coldStore) throw archiveUnavailable();
@@ -76,14 +77,8 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
 
   /** Runs `work` holding the owner's archive lock, which also keeps restores out of a run's way. */
   const locked = async <Result>(redis: Redis, owner: MemoryOwner, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
-    const key = memoryKeysFor(deps.keys, owner).lock;
     const token = deps.ids.next();
-    if (!(await acquireLock(redis, key, token, lockTtlMs))) return "busy";
-    try {
-      return await work(token);
-    } finally {
-      await releaseLock(redis, key, token);
-    }
+    return withArchiveLock(redis, memoryKeysFor(deps.keys, owner).lock, token, lockTtlMs, () => work(token));
   };
 
   const runOwner = async (redis: Redis, owner: MemoryOwner, now: number) => {

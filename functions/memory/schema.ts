@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nestingDepth } from "../http.js";
 
 /**
  * Request bounds of the memory API. Every list and search is bounded; the maximums are part of
@@ -28,8 +29,12 @@ const textSchema = (max: number, what: string) =>
 
 const encoder = new TextEncoder();
 
+export const maxMetadataDepth = 8;
+
+// Depth first: measuring the size serializes, and serializing a 5,000-deep value overflows the stack.
 const metadataSchema = z
   .record(z.string(), z.unknown())
+  .refine((value) => nestingDepth(value, maxMetadataDepth) <= maxMetadataDepth, { message: `metadata may nest at most ${maxMetadataDepth} levels deep`, abort: true })
   .refine((value) => encoder.encode(JSON.stringify(value)).length <= maxMetadataBytes, `metadata may be at most ${maxMetadataBytes} bytes of JSON`);
 
 export const listQuerySchema = z.object({

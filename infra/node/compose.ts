@@ -1,6 +1,7 @@
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
 import { createLibraryFunction } from "../../functions/library/index.js";
+import { countTokens } from "../../functions/library/tokens.js";
 import { createMemoryFunction } from "../../functions/memory/index.js";
 import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
 import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
@@ -21,6 +22,7 @@ import { version } from "../../shared/version.js";
 import { createFileColdStore } from "./cold-store-files.js";
 import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
+import { createPdfExtraction } from "./pdf-extraction.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
@@ -34,6 +36,8 @@ export interface NodeComposition {
   ready: Promise<void>;
   /** Which voice backend does each direction (the emulator's start line says it). */
   voice: VoiceFunction["backends"];
+  /** Resolves once the embedder is loaded (never rejects; a failure is logged). Serve after it. */
+  warmed: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,7 +57,7 @@ export interface NodeCompositionOptions {
  * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
  * ends the local model's threads (idle ones would not hold the process open, busy ones would).
  */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & Required<Pick<Embedder, "embedWithUsage">> & { close(): Promise<void> } {
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & Required<Pick<Embedder, "embedWithUsage">> & { warm?(): Promise<void>; close(): Promise<void> } {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
   const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
@@ -75,6 +79,14 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
   const embedder = createEmbedder(config, pool);
+  const warmStarted = clock.now();
+  // Where ingestion runs, the chunker's tokenizer too: building it blocks the event loop for a few
+  // hundred ms, which belongs before the port opens, not in the middle of serving.
+  if (options.workers) countTokens("warm-up");
+  const warmed = (embedder.warm?.() ?? Promise.resolve()).then(
+    () => logger.info("embedder_ready", { embedder: embedder.id, ms: clock.now() - warmStarted }),
+    (error: unknown) => logger.warn("embedder_warm_up_failed", { error }),
+  );
   const replicas = createVectorReplicaCache();
   const queues = createQueueProvider(keys);
 
@@ -83,8 +95,11 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     redis: shared.provider,
     coldStore: createFileColdStore({ dataDir: config.dataDir }),
   });
+  // Only where ingestion jobs run: an HTTP-only process never reads a PDF.
+  const pdfExtraction = options.workers ? createPdfExtraction({ timeoutMs: config.library.extractTimeoutMs }) : undefined;
   const library = createLibraryFunction({
     config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider,
+    ...(pdfExtraction ? { extractPdf: pdfExtraction.extract } : {}),
     reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
   });
   // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
@@ -98,9 +113,10 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
+    retrievalBudgetMs: options.retrievalBudgetMs ?? config.chat.retrievalBudgetMs,
+    engineRequestTimeoutMs: config.inference.requestTimeoutMs,
     capture: memory.capture,
     codeRunner: sandbox.service,
-    retrievalBudgetMs: options.retrievalBudgetMs,
   });
   const openai = createOpenAIFunction({
     chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
@@ -151,11 +167,13 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     app,
     ready,
     voice: voice.backends,
+    warmed,
     async close() {
       stopProbing();
       await voiceBackends.close();
       await dropFolder?.close();
       await workers?.close();
+      await pdfExtraction?.close();
       await embedder.close();
       await sandbox.service.backend.close();
       pool.close();

@@ -1,4 +1,4 @@
-import { Worker, type Processor } from "bullmq";
+import { WaitingError, Worker, type Processor } from "bullmq";
 import { workerHeartbeatKey, heartbeatTtlMs } from "../../functions/health/queue-check.js";
 import type { Logger } from "../../shared/logger.js";
 import type { QueueName } from "../../shared/queues.js";
@@ -6,26 +6,49 @@ import type { RedisKeys } from "../../shared/redis-keys.js";
 import { createRedisClient } from "./redis.js";
 
 const closeBudgetMs = 4000;
+/** Of the close budget, how long running jobs get to finish before they are asked to stop. */
+const finishBudgetMs = 1500;
 
 export interface JobWorkerSpec {
   queue: QueueName;
   processor: Processor;
   concurrency?: number;
+  /**
+   * How often a job may be found stalled (its worker died mid-job) and still be resumed; past it
+   * BullMQ fails the job. Default BullMQ's 1. Jobs with their own deadline set it high.
+   */
+  maxStalledCount?: number;
 }
+
+/** The reason handed to processors' abort signals when the process stops. */
+export const shutdownReason = "worker shutting down";
 
 /**
  * Runs BullMQ workers for the given processors. Each announces itself in a heartbeat set so
  * `/health` can tell "jobs waiting, nobody consuming" apart from a merely busy queue.
  */
 export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; logger: Logger; specs: readonly JobWorkerSpec[]; workerId: string }) {
+  let stopping = false;
   const heartbeat = createRedisClient(options.redisUrl, options.logger, { maxRetriesPerRequest: 2, connectionName: "archive-heartbeat" });
   const workers = options.specs.map((spec) => {
     // BullMQ needs its own blocking connection per worker.
     const connection = createRedisClient(options.redisUrl, options.logger, { maxRetriesPerRequest: null, connectionName: `archive-worker-${spec.queue}` });
-    const worker = new Worker(spec.queue, spec.processor, {
+    // A job interrupted by shutdown goes back to the queue untouched (no attempt used, no failure
+    // recorded), so the next start resumes it at once instead of after a stall timeout.
+    const processor: Processor = async (job, token, signal) => {
+      try {
+        return await spec.processor(job, token, signal);
+      } catch (error) {
+        if (!stopping || !signal?.aborted || !token) throw error;
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+    };
+    const worker = new Worker(spec.queue, processor, {
       connection,
       prefix: options.keys.queuePrefix,
       concurrency: spec.concurrency ?? 1,
+      ...(spec.maxStalledCount === undefined ? {} : { maxStalledCount: spec.maxStalledCount }),
     });
     worker.on("failed", (job, error) =>
       options.logger.warn("job_failed", { queue: spec.queue, jobId: job?.id, attempts: job?.attemptsMade, error }),
@@ -57,12 +80,19 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     async close() {
       clearInterval(timer);
       // A job may run for minutes (a big PDF on the local embedder); shutdown must not wait for it.
-      // Past the budget the connections are dropped and the job is left behind: its lock lapses and
-      // BullMQ retries it as stalled, so nothing is lost. (`close(true)` cannot do this: BullMQ
-      // hands a second close the first one's promise.)
+      // A job that does not stop when asked (one not watching its signal) is left behind once the
+      // budget is spent: the connections are dropped, its lock lapses and BullMQ resumes it as
+      // stalled, so nothing is lost. (`close(true)` cannot do this: BullMQ hands a second close the
+      // first one's promise.)
       const closing = Promise.all(workers.map(({ worker }) => worker.close()));
-      const budget = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), closeBudgetMs).unref());
-      const outcome = await Promise.race([closing, budget]);
+      const after = (milliseconds: number) => new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), milliseconds).unref());
+      // Short jobs finish; long ones (a big document) are asked to stop and are put back in the queue.
+      let outcome = await Promise.race([closing, after(finishBudgetMs)]);
+      if (outcome === "timeout") {
+        stopping = true;
+        for (const { worker } of workers) worker.cancelAllJobs(shutdownReason);
+        outcome = await Promise.race([closing, after(closeBudgetMs - finishBudgetMs)]);
+      }
       closing.catch(() => undefined); // abandoned after a timeout: its rejection is not news
       if (outcome === "timeout") options.logger.warn("workers_close_timeout", { budget_ms: closeBudgetMs });
       await Promise.all(

@@ -1,6 +1,9 @@
 import { createServer } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
+import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { toProblem } from "../../shared/problem.js";
 
 type FetchHandler = (request: Request) => Response | Promise<Response>;
 
@@ -33,6 +36,7 @@ export async function serveHttp(fetch: FetchHandler, host: string, port: number)
       reject(error.code === "EADDRINUSE" ? portInUse(host, port) : error),
     );
   });
+  server.on("clientError", answerClientError);
   const address = server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   return {
@@ -45,6 +49,26 @@ export async function serveHttp(fetch: FetchHandler, host: string, port: number)
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       }),
   };
+}
+
+/**
+ * Node answers a request it cannot parse (a URL or headers past its 16 KB limit, bad framing)
+ * itself, with a bare status line; this gives the same problem+json body as every other error.
+ * Nothing reached the app, so there is no request id.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const appError =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? new AppError({ code: "headers_too_large", status: 431, title: "Request Header Fields Too Large", detail: "The URL and headers together exceed 16 KB; send large input in the body" })
+      : new AppError({ code: "malformed_request", status: 400, title: "Bad Request", detail: "The request could not be parsed as HTTP/1.1" });
+  const body = JSON.stringify(toProblem(appError, "none"));
+  socket.end(
+    `HTTP/1.1 ${appError.status} ${appError.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**

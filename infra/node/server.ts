@@ -13,6 +13,8 @@ async function main() {
   const logger = createLogger({ level: config.logLevel });
   await checkRedisReachable(config.redisUrl, logger);
   const system = composeNode({ config, redisUrl: config.redisUrl, logger, workers: false });
+  // The first chat after a start must retrieve like every other: the model loads before we listen.
+  await system.warmed;
   const http = await serveHttp(system.app.fetch, config.host, config.port);
   logger.info("archive_started", { url: http.url, role: "http" });
   onShutdown(logger, async () => {

@@ -67,6 +67,8 @@ function build(env: WorkerEnv): App {
   const chat = createChatFunction({
     pool, keys, clock, ids, config, logger,
     retrievers: [memory.retriever, library.retriever],
+    retrievalBudgetMs: config.chat.retrievalBudgetMs,
+    engineRequestTimeoutMs: config.inference.requestTimeoutMs,
     capture: memory.capture,
     codeRunner: sandbox.service,
   });

@@ -33,6 +33,11 @@ export interface LocalEmbedderOptions {
 }
 
 export interface LocalEmbedder extends Required<Embedder> {
+  /**
+   * Starts every model thread and loads its model now, so the first request after a start does
+   * not pay for it (a chat's retrieval budget is a few hundred ms; loading takes seconds).
+   */
+  warm(): Promise<void>;
   /** Ends the model threads (idle ones do not keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -90,6 +95,10 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEm
       });
       const [vectors, encoder] = await Promise.all([embed(texts, signal), tokenizer]);
       return { vectors, tokens: texts.reduce((total, text) => total + encoder.encode(text).length, 0) };
+    },
+    // Concurrent calls while every thread is busy start the next thread, so each one loads.
+    warm: async () => {
+      await Promise.all(Array.from({ length: threadCount }, () => threads.embed(["warm-up"])));
     },
     close: () => threads.close(),
   };

@@ -78,7 +78,7 @@ const metadata = z
   .refine((value) => Object.keys(value).length <= 16, "at most 16 keys")
   .nullish();
 
-export function createResponseRequestSchema(limits: Config["chat"]) {
+export function createResponseRequestSchema(limits: Pick<Config["chat"], "maxTokens">) {
   return z.looseObject({
     model: z.string().min(1).max(256).optional(),
     input: z.union([text, z.array(inputItemSchema)]).optional(),

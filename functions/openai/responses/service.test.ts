@@ -13,7 +13,7 @@ afterAll(() => redis.quit());
 
 const ttlSeconds = 3600;
 const keys = createRedisKeys(prefix);
-const schema = createResponseRequestSchema({ historyMessages: 0, maxMessages: 100, maxInputChars: 10_000, maxTokens: 512, tools: [], toolMaxSteps: 4 });
+const schema = createResponseRequestSchema({ maxTokens: 512 });
 
 /** A chat service that records what it was asked and answers with a tool call or a text. */
 function recordingChat() {

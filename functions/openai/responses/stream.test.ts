@@ -5,7 +5,7 @@ import { createResponseRequestSchema } from "./schema.js";
 import { responsesEventStream, type ResponsesStreamOptions } from "./stream.js";
 
 const encoder = new TextEncoder();
-const frame = frameOf(createResponseRequestSchema({ historyMessages: 0, maxMessages: 10, maxInputChars: 100, maxTokens: 100, tools: [], toolMaxSteps: 4 }).parse({ input: "hi" }), {
+const frame = frameOf(createResponseRequestSchema({ maxTokens: 100 }).parse({ input: "hi" }), {
   id: "resp_test",
   createdAt: 0,
   model: "m",
