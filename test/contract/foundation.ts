@@ -48,7 +48,9 @@ export function foundationContract(target: () => ContractTarget) {
       const unknown = await target().fetch("/no/such/route", withKey(target().keys.alice));
       expect(unknown.status).toBe(404);
       expect(unknown.headers.get("content-type")).toBe("application/problem+json");
-      const wrongMethod = await target().fetch("/health", { method: "DELETE" });
+      // Public paths are public only to read: a DELETE needs a key (then meets the 405).
+      expect((await target().fetch("/health", { method: "DELETE" })).status).toBe(401);
+      const wrongMethod = await target().fetch("/health", withKey(target().keys.alice, { method: "DELETE" }));
       expect(wrongMethod.status).toBe(405);
       expect((await wrongMethod.json()).code).toBe("method_not_allowed");
     });

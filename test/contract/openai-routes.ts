@@ -79,10 +79,13 @@ export function openaiRoutesContract(target: () => ContractTarget) {
       expect(first.output[0]).toMatchObject({ type: "message", role: "assistant", status: "completed" });
       expect(first.usage?.output_tokens).toBeGreaterThan(0);
 
-      const second = await client.responses.create({ input: "And the keepers?", previous_response_id: first.id, max_output_tokens: 64 });
+      // Retrieval off for both, so only the previous exchange makes the difference (the tenant's
+      // memories from other tests would otherwise be retrieved into either prompt).
+      const noRetrieval = { archive: { retrieval: false } };
+      const second = await client.responses.create(Object.assign({ input: "And the keepers?", previous_response_id: first.id, max_output_tokens: 64 }, noRetrieval));
       expect(second.previous_response_id).toBe(first.id);
       // The engine was shown the first exchange: more prompt than the new question alone.
-      const alone = await client.responses.create({ input: "And the keepers?", store: false, max_output_tokens: 64 });
+      const alone = await client.responses.create(Object.assign({ input: "And the keepers?", store: false as const, max_output_tokens: 64 }, noRetrieval));
       expect(second.usage!.input_tokens).toBeGreaterThan(alone.usage!.input_tokens + 5);
 
       expect((await client.responses.retrieve(first.id)).id).toBe(first.id);
