@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { composeNode, type NodeComposition } from "../infra/node/compose.js";
 import { loadConfig } from "../shared/config.js";
 import { silentLogger } from "../shared/logger.js";
-import { startEngineServer } from "./engine-server.js";
+import { isGenerationProbe, startEngineServer } from "./engine-server.js";
 
 interface ToolRun {
   tool: string;
@@ -45,9 +45,8 @@ const ask = (app: NodeComposition["app"], body: Record<string, unknown>) =>
   app.request("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 // The pool's one-token generation probe (gpu/generation-watch.ts) may land in between: not chat's.
-const isGenerationProbe = (body: Record<string, unknown>) => body.max_tokens === 1 && JSON.stringify(body.messages) === '[{"role":"user","content":"ping"}]';
 const chatRequests = () =>
-  engine.received.filter((request) => request.path === "/v1/chat/completions").map((request) => request.body).filter((body) => !isGenerationProbe(body));
+  engine.received.filter((request) => request.path === "/v1/chat/completions" && !isGenerationProbe(request)).map((request) => request.body);
 const offersRunCode = (body: Record<string, unknown>) => JSON.stringify(body.tools ?? []).includes('"run_code"');
 
 describe("chat's run_code tool", () => {

@@ -8,6 +8,10 @@ export interface ReceivedRequest {
   body: Record<string, unknown>;
 }
 
+/** The pool's one-token generation probe (gpu/health-probe.ts): the pool's own request, not a client's. */
+export const isGenerationProbe = (request: ReceivedRequest) =>
+  request.path === "/v1/chat/completions" && request.body.max_tokens === 1 && JSON.stringify(request.body.messages) === '[{"role":"user","content":"ping"}]';
+
 /**
  * The emulated engine on a real port, as a vLLM server would be. With `record`, every JSON body
  * that reaches it is kept in `received`: what a recording engine in front of vLLM would see.

@@ -86,7 +86,8 @@ async function ingest(
 
   // The same bytes may have been ingested since this job was queued (a double upload, a rename):
   // pointing the source at that document is all there is to do — unless its vectors were never
-  // all filled in (an earlier job failed after the keyword commit), which this job then finishes.
+  // all filled in (an earlier job failed after the keyword commit, or this one was interrupted
+  // after its own and is resumed), which this job then finishes.
   const attached = await store.attach(redis, index, data.tenant, data.documentId, data.source, jobId);
   const existing = attached === "missing" ? undefined : await store.read(redis, data.tenant, data.documentId);
   if (attached !== "missing" && (attached === "superseded" || !existing?.vectorsPending)) {

@@ -80,6 +80,20 @@ describe("library store", () => {
     expect(await ids(index)).toEqual([]);
   });
 
+  it("a job restarted after its own keyword commit is still the newest intent, until a newer upload or a removal", async () => {
+    const { tenant, store, index } = setup();
+    await store.markPending(redis, tenant, "upload:a.txt", "J1");
+    expect(await store.commit(redis, index, tenant, await documentOf("d1", "upload:a.txt", ["one"]), "J1")).toBe("ingested");
+    // The commit cleared J1's marker; J1 resumed (a restart, a retry) goes on filling its vectors in.
+    expect(await store.attach(redis, index, tenant, "d1", "upload:a.txt", "J1")).toBe("attached");
+    await store.markPending(redis, tenant, "upload:a.txt", "J2");
+    expect(await store.attach(redis, index, tenant, "d1", "upload:a.txt", "J1")).toBe("superseded");
+    expect(await store.commit(redis, index, tenant, await documentOf("d2", "upload:a.txt", ["two"]), "J2")).toBe("ingested");
+    expect(await store.attach(redis, index, tenant, "d1", "upload:a.txt", "J1")).toBe("superseded");
+    await store.detach(redis, index, tenant, "upload:a.txt");
+    expect(await store.attach(redis, index, tenant, "d2", "upload:a.txt", "J2")).toBe("superseded");
+  });
+
   it("keeps a document while any source points to it, renamed after a remaining source", async () => {
     const { tenant, store, index } = setup();
     await store.markPending(redis, tenant, "drop:inbox/a.md", "J1");

@@ -115,6 +115,18 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
     await execute(transaction);
   }
 
+  /**
+   * Whether `jobId` is still the newest intent for `source`: its pending marker, or no marker and
+   * the source already pointing at its document, which is how the job's own keyword commit leaves
+   * it (pointSource clears the marker). A job restarted or retried after that commit resumes
+   * filling the vectors in; a newer upload or a removal since then sets another marker or moves
+   * the source, and the job stands down.
+   */
+  async function stillNewest(redis: Redis, tenant: string, documentId: string, source: string, jobId: string): Promise<boolean> {
+    const [pending, current] = await Promise.all([redis.hget(keys.pending(tenant), source), redis.hget(keys.sources(tenant), source)]);
+    return pending === jobId || (pending === null && current === documentId);
+  }
+
   async function removeLocked(redis: Redis, index: VectorIndex, tenant: string, record: DocumentRecord) {
     const members = await redis.smembers(keys.docSources(tenant, record.id));
     const pointers = members.length > 0 ? await redis.hmget(keys.sources(tenant), ...members) : [];
@@ -182,7 +194,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
 
     attach: (redis, index, tenant, documentId, source, jobId) =>
       withLock(redis, keys.lock(tenant), async (): Promise<AttachOutcome> => {
-        if (jobId !== undefined && (await redis.hget(keys.pending(tenant), source)) !== jobId) return "superseded";
+        if (jobId !== undefined && !(await stillNewest(redis, tenant, documentId, source, jobId))) return "superseded";
         const record = await read(redis, tenant, documentId);
         if (record?.state !== "ready") return "missing";
         await attachLocked(redis, index, tenant, record, source);
