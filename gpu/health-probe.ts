@@ -34,7 +34,7 @@ export async function probeHealth(options: {
 /**
  * A one-token chat completion: an engine can answer `/health` while its generation route hangs
  * (a wedged scheduler, a stuck GPU), and only asking it to generate tells. Returns undefined when
- * it answered 200 with a completion in time, else why not. Sent only to an idle endpoint that has
+ * it answered in time (200 with a completion, or a 4xx), else why not. Sent only to an idle endpoint that has
  * not generated anything lately (see pool.ts), so a busy GPU is never asked for extra work.
  */
 export async function probeGeneration(options: {
@@ -53,6 +53,9 @@ export async function probeGeneration(options: {
       signal,
     });
     const text = await response.text();
+    // A prompt 4xx is an answer, not a hang (as for requests, see endpoint.ts): a server without a
+    // chat route (a Whisper or TTS server in a voice pool answers 404) must not be taken out of rotation.
+    if (response.status < 500 && !response.ok) return undefined;
     if (!response.ok) return `generation check: HTTP ${response.status}`;
     try {
       const body = JSON.parse(text) as { choices?: unknown };

@@ -78,11 +78,15 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+// Each chat turn's memory scoring sends its own completion to the same faulty engine; those
+// failures would count against the endpoint too and cool it down between these requests.
+const notRemembered = { archive: { remember: false } };
+
 const ask = (stream: boolean) =>
   fetch(`${emulator.baseUrl}/v1/chat/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ messages: [{ role: "user", content: "What is the answer?" }], stream }),
+    body: JSON.stringify({ messages: [{ role: "user", content: "What is the answer?" }], stream, ...notRemembered }),
   });
 
 const lastEvent = (text: string) =>
@@ -115,7 +119,7 @@ describe("engine faults get answers in OpenAI's shape", () => {
   it("a hanging engine fails non-streamed chat within INFERENCE_REQUEST_TIMEOUT_MS with a 504", async () => {
     mode = "hang";
     const started = Date.now();
-    const error = await client.chat.completions.create({ model: "faulty", messages: [{ role: "user", content: "Hello?" }] }).catch((caught: unknown) => caught);
+    const error = await client.chat.completions.create(Object.assign({ model: "faulty", messages: [{ role: "user" as const, content: "Hello?" }] }, notRemembered)).catch((caught: unknown) => caught);
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).status).toBe(504);
@@ -128,7 +132,7 @@ describe("engine faults get answers in OpenAI's shape", () => {
 
   it("garbage with a 200 is a 502 (non-streamed) and a final error event (streamed)", async () => {
     mode = "garbage";
-    const error = await client.chat.completions.create({ model: "faulty", messages: [{ role: "user", content: "Hello?" }] }).catch((caught: unknown) => caught);
+    const error = await client.chat.completions.create(Object.assign({ model: "faulty", messages: [{ role: "user" as const, content: "Hello?" }] }, notRemembered)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(APIError);
     expect((error as APIError).status).toBe(502);
     expect((error as APIError).code).toBe("engine_bad_response");
@@ -148,7 +152,7 @@ describe("engine faults get answers in OpenAI's shape", () => {
     expect(await plain.json()).toMatchObject({ error: { code: "engine_bad_response", type: "server_error" } });
 
     const received: string[] = [];
-    const stream = await client.chat.completions.create({ model: "faulty", messages: [{ role: "user", content: "Hello?" }], stream: true });
+    const stream = await client.chat.completions.create(Object.assign({ model: "faulty", messages: [{ role: "user" as const, content: "Hello?" }], stream: true as const }, notRemembered));
     const failure = await (async () => {
       for await (const part of stream) received.push(part.choices[0]?.delta?.content ?? "");
     })().catch((caught: unknown) => caught);
@@ -160,7 +164,7 @@ describe("engine faults get answers in OpenAI's shape", () => {
 
   it("after all that, a healthy engine answers normally", async () => {
     mode = "ok";
-    const reply = await client.chat.completions.create({ model: "faulty", messages: [{ role: "user", content: "Hello?" }] });
+    const reply = await client.chat.completions.create(Object.assign({ model: "faulty", messages: [{ role: "user" as const, content: "Hello?" }] }, notRemembered));
     expect(reply.choices[0]?.message.content).toBe("fine");
   });
 });
