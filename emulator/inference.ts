@@ -1,5 +1,6 @@
 import { serve, type ServerType } from "@hono/node-server";
-import type { Config, InferenceEndpointConfig } from "../shared/config.js";
+import type { InferenceEndpointConfig } from "../shared/config.js";
+import type { Config } from "../functions/compose.js";
 import type { Logger } from "../shared/logger.js";
 import { createEmulatedEngine } from "./engine/index.js";
 import { freePort } from "./redis-launcher.js";

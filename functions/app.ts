@@ -1,43 +1,55 @@
 import type { Hono } from "hono";
 import type { PoolSnapshot } from "../gpu/pool-snapshot.js";
-import { queueNames } from "../shared/queues.js";
-import type { AppEnv } from "./context.js";
-import type { CoreDeps } from "./deps.js";
-import type { ArchiveFunction } from "./function.js";
-import { redisCheck, type HealthCheck } from "./health/checks.js";
+import type { AppEnv } from "./app-env.js";
+import type { HttpFunction } from "./http-function.js";
+import { redisCheck, type HealthCheck, type PlatformCheckName } from "./health/checks.js";
+import { createEmbedderCheck, type EmbedderProbe } from "./health/embedder-check.js";
 import { createInferenceCheck, type PoolProbe } from "./health/inference-check.js";
 import type { MetricsSource } from "./health/metrics-source.js";
 import { createPoolMetricsSource } from "./health/pool-metrics.js";
 import { createQueueCheck } from "./health/queue-check.js";
 import { createRequestMetrics } from "./health/request-metrics.js";
 import { createHealthService } from "./health/service.js";
+import type { Platform } from "./platform.js";
 import { createRouter } from "./router.js";
 
-export interface AppDeps extends CoreDeps {
+/** What the app itself reads of the platform: a stand-in pool and embedder are enough for health's tests. */
+export type AppPlatform = Pick<Platform, "config" | "logger" | "clock" | "ids" | "keys" | "redis" | "version" | "startedAt" | "systemStats"> & {
   /** `snapshot` (the real pool has it) puts the pool's figures into `/metrics`. */
   pool: PoolProbe & { snapshot?(): PoolSnapshot };
+  embedder: EmbedderProbe;
+};
+
+export interface AppOptions {
+  functions: readonly HttpFunction[];
   /** URLs shown in `/metrics` services[], credential-free. */
   serviceUrls: Record<string, string>;
-  functions?: readonly ArchiveFunction[];
-  extraChecks?: readonly HealthCheck[];
-  metricsSources?: readonly MetricsSource[];
+  /** The runtime's own figures (the Node process's, say), beside the functions'. */
+  metrics?: readonly MetricsSource[];
 }
 
-/** Builds the whole HTTP surface from injected dependencies; every runtime serves this. */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+/** Builds the whole HTTP surface from the platform and the composed functions; every runtime serves this. */
+export function createApp(platform: AppPlatform, options: AppOptions): Hono<AppEnv> {
   const requestMetrics = createRequestMetrics();
-  const poolSnapshot = deps.pool.snapshot?.bind(deps.pool);
-  const checks = [
-    redisCheck,
-    createInferenceCheck(deps.pool),
-    createQueueCheck(deps.keys, Object.values(queueNames)),
-    ...(deps.extraChecks ?? []),
-  ];
+  const queues = [...new Set(options.functions.flatMap((fn) => fn.jobs ?? []).map((job) => job.queue))];
+  const platformChecks: Record<PlatformCheckName, HealthCheck> = {
+    redis: redisCheck,
+    inference: createInferenceCheck(platform.pool),
+    queues: createQueueCheck(platform.keys, queues, platform.clock),
+    embedder: createEmbedderCheck(platform.embedder),
+  };
+  const poolSnapshot = platform.pool.snapshot?.bind(platform.pool);
   const health = createHealthService({
-    ...deps,
-    checks,
-    metricsSources: [...(poolSnapshot ? [createPoolMetricsSource(poolSnapshot)] : []), ...(deps.metricsSources ?? [])],
+    platform,
+    platformChecks,
+    functions: options.functions,
+    metricsSources: [
+      ...(poolSnapshot ? [createPoolMetricsSource(poolSnapshot)] : []),
+      ...options.functions.flatMap((fn) => fn.metrics ?? []),
+      ...(options.metrics ?? []),
+    ],
     requestMetrics,
+    serviceUrls: options.serviceUrls,
   });
-  return createRouter({ ...deps, functions: deps.functions ?? [], health, requestMetrics });
+  return createRouter({ platform, functions: options.functions, health, requestMetrics });
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { unauthorized } from "../shared/errors.js";
-import type { AppEnv } from "./context.js";
+import type { AppEnv } from "./app-env.js";
 
 export const defaultTenant = "default";
 

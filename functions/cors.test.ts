@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../shared/config.js";
+import { ConfigError } from "../shared/config.js";
+import { loadConfig } from "./compose.js";
 import { harnessKeys, post, startChatHarness, type ChatHarness } from "./chat/test-harness.js";
 
 let harness: ChatHarness;

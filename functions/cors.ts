@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./context.js";
+import type { AppEnv } from "./app-env.js";
 
 /**
  * CORS for browser apps (ARCHIVE_CORS_ORIGINS). Mounted before auth: a browser's preflight carries

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { badRequest, unsupportedMediaType, validationFailed } from "../shared/errors.js";
-import type { AppContext } from "./context.js";
+import type { AppContext } from "./app-env.js";
 
 /**
  * Reads a JSON body and validates it. Malformed JSON is a 400, a valid document of the wrong

@@ -2,12 +2,13 @@ import { Hono } from "hono";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createIdGenerator, systemClock } from "../shared/clock.js";
-import { loadConfig, type ConfigSource } from "../shared/config.js";
+import { type ConfigSource } from "../shared/config.js";
+import { loadConfig } from "./compose.js";
 import { createLogger } from "../shared/logger.js";
 import { createRedisKeys } from "../shared/redis-keys.js";
 import { testRedis } from "../test/redis.js";
 import { createApp } from "./app.js";
-import type { AppEnv } from "./context.js";
+import type { AppEnv } from "./app-env.js";
 import { readJson } from "./http.js";
 
 const { redis, prefix } = testRedis();

@@ -8,16 +8,17 @@ import type { Logger } from "../shared/logger.js";
 import { AppError, isAppError, methodNotAllowed, notFound, payloadTooLarge, uriTooLong, clientClosedRequest } from "../shared/errors.js";
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
 import { authenticate, publicPaths } from "./auth.js";
-import type { AppContext, AppEnv } from "./context.js";
+import type { AppContext, AppEnv } from "./app-env.js";
 import { createCors } from "./cors.js";
-import type { CoreDeps, RedisLease } from "./deps.js";
-import type { ArchiveFunction } from "./function.js";
+import type { HttpFunction } from "./http-function.js";
+import type { Platform, RedisLease } from "./platform.js";
 import { createHealthRoutes } from "./health/routes.js";
 import type { HealthService } from "./health/service.js";
 import type { RequestMetrics } from "./health/request-metrics.js";
 
-export interface RouterDeps extends CoreDeps {
-  functions: readonly ArchiveFunction[];
+export interface RouterDeps {
+  platform: Pick<Platform, "config" | "logger" | "ids" | "redis">;
+  functions: readonly HttpFunction[];
   health: HealthService;
   requestMetrics: RequestMetrics;
 }
@@ -27,17 +28,18 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 
 /** The one HTTP entry: ids, auth, limits, per-request Redis, every function, errors → problem+json. */
 export function createRouter(deps: RouterDeps): Hono<AppEnv> {
+  const { config, logger, ids, redis } = deps.platform;
   const app = new Hono<AppEnv>();
   const waitUntilOf = createWaitUntilLookup();
 
   app.use(async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
-    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : deps.ids.next();
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : ids.next();
     c.set("requestId", requestId);
-    c.set("logger", deps.logger.child({ requestId }));
+    c.set("logger", logger.child({ requestId }));
     let lease: Promise<RedisLease> | undefined;
-    c.set("redis", (): Promise<Redis> => (lease ??= deps.redis.acquire()).then((held) => held.redis));
+    c.set("redis", (): Promise<Redis> => (lease ??= redis.acquire()).then((held) => held.redis));
     const deferred: Promise<unknown>[] = [];
     c.set("defer", (task) => void deferred.push(task));
     try {
@@ -53,7 +55,7 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   });
 
   // Before auth: a browser's preflight carries no key (see cors.ts).
-  if (deps.config.corsOrigins) app.use(createCors(deps.config.corsOrigins));
+  if (config.corsOrigins) app.use(createCors(config.corsOrigins));
   // Node refuses past 16 KB of URL and headers before the app sees them (infra/node/serve.ts answers
   // those); this bound holds on every runtime, and no route takes its input from a URL this long.
   app.use(async (c, next) => {
@@ -61,7 +63,7 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
     return next();
   });
 
-  app.use(authenticate(deps.config.auth.apiKeys, deps.config.auth.metricsKey, publicPaths(deps.functions.map((fn) => fn.name))));
+  app.use(authenticate(config.auth.apiKeys, config.auth.metricsKey, publicPaths(deps.functions.map((fn) => fn.name))));
 
   // The largest limit a function declares for a path wins; everything else gets MAX_BODY_BYTES.
   // Each limit's middleware is built once, not per request.
@@ -72,7 +74,7 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
   const limits = deps.functions
     .flatMap((fn) => fn.bodyLimits ?? [])
     .map((limit) => ({ pathPrefix: limit.pathPrefix, ...limitFor(limit.maxBytes) }));
-  const defaultLimit = limitFor(deps.config.maxBodyBytes);
+  const defaultLimit = limitFor(config.maxBodyBytes);
   app.use(async (c, next) => {
     const { maxSize, check } = limits.find((limit) => c.req.path.startsWith(limit.pathPrefix)) ?? defaultLimit;
     // A declared length is judged from the header alone, as bodyLimit would — but bodyLimit first
@@ -99,13 +101,13 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
 
   app.onError((error, c) => {
     // A failure after the client left (an upload cut off mid-body) is the client's doing: 499, not a logged 500.
-    const classified = isAppError(error) ? error : c.req.raw.signal.aborted ? clientClosedRequest(error) : (deps.redis.outage?.() ?? error);
+    const classified = isAppError(error) ? error : c.req.raw.signal.aborted ? clientClosedRequest(error) : (redis.outage?.() ?? error);
     const appError = error instanceof HTTPException ? fromHttpException(error) : normalizeError(classified);
     const requestId = c.get("requestId") ?? "unknown";
-    const logger = c.get("logger") ?? deps.logger;
-    if (appError.status >= 500) logger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });
+    const requestLogger = c.get("logger") ?? logger;
+    if (appError.status >= 500) requestLogger.error("request_failed", { status: appError.status, code: appError.code, error, cause: appError.cause });
     // A client that left is no failure of ours, but worth a line: 499, as nginx logs it.
-    else if (appError.status === 499) logger.info("client_closed_request", { status: 499, path: c.req.path });
+    else if (appError.status === 499) requestLogger.info("client_closed_request", { status: 499, path: c.req.path });
     const headers = { ...appError.headers, "X-Request-Id": requestId };
     // OpenAI clients parse OpenAI's error body; everything else speaks RFC 9457.
     if (c.req.path.startsWith("/v1/")) return c.json(toOpenAIError(appError), appError.status as 400, headers);

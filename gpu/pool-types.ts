@@ -1,6 +1,6 @@
 import type { ModelInfo } from "./model-discovery.js";
 import type { Clock } from "../shared/clock.js";
-import type { Config, InferenceEndpointConfig } from "../shared/config.js";
+import type { CoreConfig, InferenceEndpointConfig } from "../shared/config.js";
 import type { Logger } from "../shared/logger.js";
 import type { EndpointSource } from "./endpoint-source.js";
 import type { PoolSnapshot } from "./pool-snapshot.js";
@@ -46,7 +46,7 @@ export interface InferencePool {
 }
 
 export type InferencePoolConfig = Pick<
-  Config["inference"],
+  CoreConfig["inference"],
   "apiKey" | "model" | "queueSize" | "queueTimeoutMs" | "connectTimeoutMs" | "firstTokenTimeoutMs" | "probeIntervalMs" | "cooldownMs"
 >;
 

@@ -114,4 +114,8 @@ export const serviceUnavailable = (detail: string, options: { code?: string; cau
     headers: options.retryAfterSeconds ? { "Retry-After": String(Math.ceil(options.retryAfterSeconds)) } : {},
   });
 
+/** The deployment's configuration is invalid (a Worker learns it on its first request); the detail names the variables, never their values. */
+export const misconfigured = (detail: string) =>
+  new AppError({ code: "misconfigured", status: 500, title: "Misconfigured", detail, expose: true });
+
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -1,4 +1,4 @@
-import { ConfigError, type Config } from "./config.js";
+import { ConfigError, type CoreConfig } from "./config.js";
 
 const loopback = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
 
@@ -8,7 +8,7 @@ export const isLoopbackHost = (host: string) => loopback.has(host) || /^127\.\d+
  * Without API keys every caller is the `default` tenant, which is only acceptable when nobody
  * else can reach the port.
  */
-export function assertSafeToListen(config: Config): void {
+export function assertSafeToListen(config: CoreConfig): void {
   if (config.auth.apiKeys || isLoopbackHost(config.host)) return;
   throw new ConfigError([
     `HOST=${config.host} would expose Archive to the network without authentication. ` +

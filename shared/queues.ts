@@ -2,14 +2,8 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "./redis-keys.js";
 
-/** Names of the BullMQ queues; producers and workers both import them from here. */
-export const queueNames = {
-  memoryCapture: "memory-capture",
-  memoryArchive: "memory-archive",
-  libraryIngest: "library-ingest",
-} as const;
-
-export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+/** A BullMQ queue's name; each function names its own (next to its jobs), prefixed with the function's name. */
+export type QueueName = string;
 
 /** Enqueueing as producers see it; BullMQ stays an implementation detail. */
 export interface JobQueue {

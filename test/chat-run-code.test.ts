@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { composeNode, type NodeComposition } from "../infra/node/compose.js";
-import { loadConfig } from "../shared/config.js";
+import { loadConfig } from "../functions/compose.js";
 import { silentLogger } from "../shared/logger.js";
 import { isGenerationProbe, startEngineServer } from "./engine-server.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { composeNode, type NodeComposition } from "../infra/node/compose.js";
-import { loadConfig } from "../shared/config.js";
+import { loadConfig } from "../functions/compose.js";
 import { silentLogger } from "../shared/logger.js";
 import { defineContracts } from "./contract/all.js";
 import { serveHttp } from "../infra/node/serve.js";

@@ -1,7 +1,8 @@
 import { createSandboxService, type SandboxService } from "../functions/sandbox/index.js";
 import { createBwrapSandboxBackend } from "../infra/node/sandbox-bwrap.js";
 import { systemClock } from "../shared/clock.js";
-import { loadConfig, type ConfigSource } from "../shared/config.js";
+import { type ConfigSource } from "../shared/config.js";
+import { loadConfig } from "../functions/compose.js";
 import { silentLogger } from "../shared/logger.js";
 
 /**

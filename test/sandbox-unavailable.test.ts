@@ -6,7 +6,7 @@ import { createApp } from "../functions/app.js";
 import { createSandboxFunction } from "../functions/sandbox/index.js";
 import { createBwrapSandboxBackend } from "../infra/node/sandbox-bwrap.js";
 import { createIdGenerator, systemClock } from "../shared/clock.js";
-import { loadConfig } from "../shared/config.js";
+import { loadConfig } from "../functions/compose.js";
 import { silentLogger } from "../shared/logger.js";
 import { createRedisKeys } from "../shared/redis-keys.js";
 import { testRedis } from "./redis.js";

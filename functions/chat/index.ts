@@ -1,5 +1,6 @@
-import type { Config } from "../../shared/config.js";
-import type { ArchiveFunction } from "../function.js";
+import type { CoreConfig } from "../../shared/config.js";
+import { defineFunction, type HttpFunction } from "../http-function.js";
+import { chatConfig, type ChatConfig } from "./config.js";
 import { createChatRoutes } from "./routes.js";
 import { createChatService, type ChatService, type ChatServiceDeps } from "./service.js";
 import { createSessionRoutes } from "./session-routes.js";
@@ -7,16 +8,17 @@ import { createSessionStore } from "./session-store.js";
 
 export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage, Retriever, TurnCapture } from "./hooks.js";
 export { defaultEndUser } from "./hooks.js";
-export type { ArchiveInfo, ChatPool, ChatScope, ChatService, ChatServiceDeps, CompletionResult } from "./service.js";
+export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps, CompletionResult } from "./service.js";
 export type { ClientMessage, CompletionRequestBody } from "./schema.js";
 export { clientClosed, engineError } from "./engine-errors.js";
-export { scopeOf as chatScopeOf } from "./routes.js";
 export { createChatService } from "./service.js";
 export type { CodeRunner, ToolRun } from "./run-code.js";
 export { defaultHistoryTtlSeconds } from "./history.js";
+export type { ChatConfig };
+
 
 export interface ChatFunctionDeps extends ChatServiceDeps {
-  config: Pick<Config, "chat" | "memory" | "maxBodyBytes">;
+  config: ChatConfig & Pick<CoreConfig, "maxBodyBytes">;
 }
 
 /** JSON escaping and multi-byte UTF-8 can make a body several times its character count. */
@@ -32,12 +34,9 @@ const envelopeBytes = 64 * 1024;
  * The body size a request holding CHAT_MAX_INPUT_CHARS characters may need, so that the generic
  * body limit does not cut it off first (chat completions, and the routes built on them).
  */
-export const chatBodyBytes = (limits: Pick<Config["chat"], "maxInputChars">) => limits.maxInputChars * bytesPerInputChar + envelopeBytes;
+export const chatBodyBytes = (limits: Pick<ChatConfig["chat"], "maxInputChars">) => limits.maxInputChars * bytesPerInputChar + envelopeBytes;
 
-/** The function, plus its service for the routes built on the same chat path (`/v1/responses`). */
-export type ChatFunction = ArchiveFunction & { service: ChatService };
-
-export function createChatFunction(deps: ChatFunctionDeps): ChatFunction {
+export function createChatFunction(deps: ChatFunctionDeps): HttpFunction {
   const service = createChatService(deps);
   const needed = chatBodyBytes(deps.config.chat);
   const bodyLimits =
@@ -50,8 +49,24 @@ export function createChatFunction(deps: ChatFunctionDeps): ChatFunction {
   return {
     name: "chat",
     routes: createChatRoutes({ service, limits: deps.config.chat }).route("/", createSessionRoutes(createSessionStore(deps))),
-    checks: ["redis", "inference"],
+    needs: ["redis", "inference"],
     ...(bodyLimits ? { bodyLimits } : {}),
-    service,
+    // The routes built on the same chat path (`/v1/responses`) and voice use its service.
+    provides: { chat: service },
   };
 }
+
+/** Chat over what the functions before it offer: their retrievers, memory's capture, the sandbox's runner. */
+export const chatFunction = defineFunction({
+  name: "chat",
+  config: chatConfig,
+  create: ({ platform, seams }) =>
+    createChatFunction({
+      ...platform,
+      retrievers: seams.retrievers,
+      capture: seams.capture,
+      codeRunner: seams.codeRunner,
+      retrievalBudgetMs: platform.config.chat.retrievalBudgetMs,
+      engineRequestTimeoutMs: platform.config.inference.requestTimeoutMs,
+    }),
+});

@@ -1,21 +1,22 @@
+import { requestScope } from "../request-scope.js";
 import { Hono } from "hono";
-import type { Config } from "../../shared/config.js";
+import type { ChatConfig } from "./config.js";
 import { validationFailed } from "../../shared/errors.js";
-import type { AppContext, AppEnv } from "../context.js";
+import type { AppContext, AppEnv } from "../app-env.js";
 import { readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
 import { resolveEndUser } from "../end-user.js";
-import type { ChatScope, ChatService } from "./service.js";
+import type { ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
-export function createChatRoutes(options: { service: ChatService; limits: Config["chat"] }): Hono<AppEnv> {
+export function createChatRoutes(options: { service: ChatService; limits: ChatConfig["chat"] }): Hono<AppEnv> {
   const { service } = options;
   const completionSchema = createCompletionRequestSchema(options.limits);
   const routes = new Hono<AppEnv>();
 
   routes.post("/v1/chat/completions", async (c) => {
     const body = await readJson(c, completionSchema);
-    const result = await service.complete(body, body.session_id ?? sessionHeader(c), scopeOf(c, body.user));
+    const result = await service.complete(body, body.session_id ?? sessionHeader(c), requestScope(c, body.user));
     const headers = sessionHeaders(result.sessionId);
     if (result.kind === "json") return c.json(result.completion, 200, headers);
     return new Response(result.body, {
@@ -34,28 +35,13 @@ export function createChatRoutes(options: { service: ChatService; limits: Config
 
   routes.post("/chat", async (c) => {
     const body = await readJson(c, chatRequestSchema);
-    const result = await service.reply({ message: body.message, sessionId: body.session_id ?? sessionHeader(c) }, scopeOf(c, undefined));
+    const result = await service.reply({ message: body.message, sessionId: body.session_id ?? sessionHeader(c) }, requestScope(c));
     return c.json({ response: result.response, engine: result.engine, session_id: result.sessionId }, 200, sessionHeaders(result.sessionId));
   });
 
   return routes;
 }
 
-/**
- * `user` is OpenAI's body field; `X-Archive-User` serves clients that cannot set it. Also the
- * scope of the routes built on the chat path (`/v1/responses`).
- */
-export function scopeOf(c: AppContext, user: string | undefined): ChatScope {
-  return {
-    tenant: c.get("tenant"),
-    endUser: resolveEndUser(user, c.req.header("x-archive-user")),
-    requestId: c.get("requestId"),
-    redis: c.get("redis"),
-    signal: c.req.raw.signal,
-    logger: c.get("logger"),
-    defer: c.get("defer"),
-  };
-}
 
 /** `X-Session-Id` names the conversation for clients that cannot add body fields (e.g. a stock OpenAI SDK call). */
 function sessionHeader(c: AppContext): string | undefined {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Config } from "../../shared/config.js";
+import type { ChatConfig } from "./config.js";
 
 /**
  * Request bodies chat accepts. The request is passed to the engine faithfully: the OpenAI fields
@@ -60,7 +60,7 @@ export type ClientMessage = z.output<typeof messageSchema>;
 const penalty = z.number().min(-2).max(2).nullish();
 
 /** Built per config: the `max_tokens` bound is a deployment setting. */
-export function createCompletionRequestSchema(limits: Config["chat"]) {
+export function createCompletionRequestSchema(limits: ChatConfig["chat"]) {
   const tokenLimit = z
     .number()
     .int()

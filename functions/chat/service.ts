@@ -1,8 +1,9 @@
+import { type RequestScope } from "../request-scope.js";
 import type { Redis } from "ioredis";
 import type { InferencePool } from "../../gpu/pool.js";
 import type { ChatCompletion, ChatCompletionRequest, ModelList } from "../../gpu/openai-types.js";
 import type { Clock, IdGenerator } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { ChatConfig } from "./config.js";
 import { AppError, badRequest } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
@@ -27,7 +28,7 @@ export interface ChatServiceDeps {
   keys: RedisKeys;
   clock: Clock;
   ids: IdGenerator;
-  config: Pick<Config, "chat" | "memory">;
+  config: ChatConfig;
   logger: Logger;
   retrievers?: readonly Retriever[];
   capture?: TurnCapture;
@@ -39,21 +40,6 @@ export interface ChatServiceDeps {
   engineRequestTimeoutMs?: number;
   /** Idle lifetime of a session's history (default 30 days). */
   historyTtlSeconds?: number;
-}
-
-/** One request's world, handed in by the route (the service knows nothing of Hono). */
-export interface ChatScope {
-  tenant: string;
-  /** The person inside the tenant whose memories this request uses (see hooks.ts). */
-  endUser: string;
-  requestId: string;
-  /** Connects on first use; requests that need no Redis never touch it. */
-  redis: () => Promise<Redis>;
-  /** The client's disconnect: cancels retrieval, the queue wait and the engine request. */
-  signal: AbortSignal | undefined;
-  logger: Logger;
-  /** Keeps the request's Redis lease (and a Worker isolate) alive for work that outlives the reply. */
-  defer?: (task: Promise<unknown>) => void;
 }
 
 export interface ArchiveInfo {
@@ -69,10 +55,12 @@ export type CompletionResult =
 
 export interface ChatService {
   /** `POST /v1/chat/completions`; `sessionId` is the body's or the `X-Session-Id` header's (nothing else names one). */
-  complete(body: CompletionRequestBody, sessionId: string | undefined, scope: ChatScope): Promise<CompletionResult>;
+  complete(body: CompletionRequestBody, sessionId: string | undefined, scope: RequestScope): Promise<CompletionResult>;
   /** `POST /chat`: one message in, the reply text out; a session is always kept (a new one when none is named). */
-  reply(input: { message: string; sessionId: string | undefined }, scope: ChatScope): Promise<{ response: string; engine: string; sessionId: string }>;
+  reply(input: { message: string; sessionId: string | undefined }, scope: RequestScope): Promise<{ response: string; engine: string; sessionId: string }>;
   models(signal: AbortSignal | undefined): Promise<ModelList>;
+  /** The bounds chat enforces (CHAT_*), for the routes built on the same path (`/v1/responses`, `/v1/completions`). */
+  readonly limits: ChatConfig["chat"];
 }
 
 const defaultEngineRequestTimeoutMs = 120_000;
@@ -117,7 +105,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    * Memory capture: started, never awaited; a failure is logged and the reply goes on. Returns
    * the captured turn's identity, so retrieval can tell that turn's own memory from context.
    */
-  const startCapture = (scope: ChatScope, sessionId: string | undefined, message: string, answered: string | undefined): CapturedTurnRef | undefined => {
+  const startCapture = (scope: RequestScope, sessionId: string | undefined, message: string, answered: string | undefined): CapturedTurnRef | undefined => {
     const capture = deps.capture;
     if (!capture || message.trim() === "") return undefined;
     const session = sessionId ?? "";
@@ -136,7 +124,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return turn;
   };
 
-  const loadHistory = async (scope: ChatScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
+  const loadHistory = async (scope: RequestScope, sessionId: string, budgetChars: number): Promise<HistoryMessage[]> => {
     try {
       return await history.load(await scope.redis(), scope, sessionId, budgetChars);
     } catch (error) {
@@ -146,7 +134,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
   };
 
-  const saveHistory = async (scope: ChatScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
+  const saveHistory = async (scope: RequestScope, sessionId: string, exchange: HistoryMessage[]): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const save = history.append(await scope.redis(), scope, sessionId, exchange);
@@ -165,7 +153,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   const retrieveFor = async (
-    scope: ChatScope,
+    scope: RequestScope,
     sessionId: string | undefined,
     query: string,
     turn: CapturedTurnRef | undefined,
@@ -188,7 +176,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   };
 
   /** A rejection caused by the client leaving becomes a quiet 499 instead of a logged 500. */
-  const unlessClientLeft = async <Result>(scope: ChatScope, work: Promise<Result>): Promise<Result> => {
+  const unlessClientLeft = async <Result>(scope: RequestScope, work: Promise<Result>): Promise<Result> => {
     try {
       return await work;
     } catch (error) {
@@ -213,7 +201,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const window = body.archive && { after: body.archive.after, before: body.archive.before };
 
     const query = latestUserMessage(body.messages);
-    const retrieve = (body.archive?.retrieval ?? config.memory.retrieval) && retrievers.length > 0 && Boolean(query?.trim());
+    const retrieve = (body.archive?.retrieval ?? config.chat.retrievalByDefault) && retrievers.length > 0 && Boolean(query?.trim());
     const replay = sessionId !== undefined && wantsReplay(body.messages);
     // The model's context window matters only when the client leaves `max_tokens` to us; a client
     // that names its model never waits on (or fails with) model discovery for it.
@@ -299,6 +287,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   return {
     complete,
+    limits: config.chat,
 
     async reply(input, scope) {
       if (input.message.trim() === "") throw badRequest("The message is empty; send the text to answer in `message`", "empty_message");

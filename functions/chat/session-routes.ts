@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { AppContext, AppEnv } from "../context.js";
+import type { AppContext, AppEnv } from "../app-env.js";
 import { readJson, readQuery } from "../http.js";
 import { notFound } from "../../shared/errors.js";
 import { sessionIdPattern } from "./schema.js";

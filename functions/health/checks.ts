@@ -13,6 +13,9 @@ export interface CheckResult {
  * One dependency probe. A failing critical check makes the system unhealthy (503); a failing
  * non-critical one (the GPU pool, a queue) only degrades it, since the rest still serves.
  */
+/** The checks the platform itself runs; a function names those it relies on (a typo does not compile). */
+export type PlatformCheckName = "redis" | "inference" | "queues" | "embedder";
+
 export interface HealthCheck {
   name: string;
   critical: boolean;

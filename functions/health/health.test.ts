@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../compose.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { testRedis } from "../../test/redis.js";

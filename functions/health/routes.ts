@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../context.js";
-import type { ArchiveFunction } from "../function.js";
+import type { AppEnv } from "../app-env.js";
+import type { HttpFunction } from "../http-function.js";
 import { renderPrometheus } from "./prometheus.js";
 import type { HealthService } from "./service.js";
 
-export function createHealthRoutes(health: HealthService, functions: readonly ArchiveFunction[]): Hono<AppEnv> {
+export function createHealthRoutes(health: HealthService, functions: readonly HttpFunction[]): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
 
   // A person's browser asks for HTML and gets the web UI; API clients keep the JSON index.
@@ -25,7 +25,7 @@ export function createHealthRoutes(health: HealthService, functions: readonly Ar
   // Each function's health covers just the dependencies that function needs.
   for (const fn of functions) {
     routes.get(`/${fn.name}/health`, async (c) => {
-      const report = await health.health(c.get("redis"), fn.checks, fn.ownChecks);
+      const report = await health.health(c.get("redis"), fn);
       return c.json({ function: fn.name, ...report }, report.status === "unhealthy" ? 503 : 200);
     });
   }

@@ -1,11 +1,17 @@
 import type { Redis } from "ioredis";
-import type { CoreDeps } from "../deps.js";
-import { runChecks, type HealthCheck, type HealthReport, type HealthStatus } from "./checks.js";
+import type { HttpFunction } from "../http-function.js";
+import type { Platform } from "../platform.js";
+import { runChecks, type HealthCheck, type HealthReport, type HealthStatus, type PlatformCheckName } from "./checks.js";
 import { histogramSamples, type Gauge, type MetricsSource } from "./metrics-source.js";
 import type { RequestMetrics } from "./request-metrics.js";
 
-export interface HealthServiceDeps extends CoreDeps {
-  checks: readonly HealthCheck[];
+/** What health reads of the platform (the app's tests build just this). */
+export type HealthPlatform = Pick<Platform, "config" | "logger" | "clock" | "version" | "startedAt" | "systemStats">;
+
+export interface HealthServiceDeps {
+  platform: HealthPlatform;
+  platformChecks: Readonly<Record<PlatformCheckName, HealthCheck>>;
+  functions: readonly HttpFunction[];
   metricsSources: readonly MetricsSource[];
   requestMetrics: RequestMetrics;
   /** Per check, the URL shown in `/metrics` `services[]` (already credential-free). */
@@ -16,13 +22,16 @@ export interface HealthServiceDeps extends CoreDeps {
 const serviceStatus: Record<string, HealthStatus> = { ok: "healthy", warn: "degraded", fail: "unhealthy" };
 
 export function createHealthService(deps: HealthServiceDeps) {
+  const { platform } = deps;
   const timeoutMs = deps.checkTimeoutMs ?? 2000;
-  const uptimeSeconds = () => Math.round((deps.clock.now() - deps.startedAt) / 10) / 100;
+  const uptimeSeconds = () => Math.round((platform.clock.now() - platform.startedAt) / 10) / 100;
+  // `/health`: every platform check and every function's own; `/<name>/health`: what it relies on.
+  const allChecks = [...Object.values(deps.platformChecks), ...deps.functions.flatMap((fn) => fn.checks ?? [])];
+  const checksOf = (fn: HttpFunction) => [...fn.needs.map((name) => deps.platformChecks[name]), ...(fn.checks ?? []), ...(fn.ownChecks ?? [])];
 
-  async function health(redis: () => Promise<Redis>, only?: readonly string[], own: readonly HealthCheck[] = []) {
-    const checks = [...(only ? deps.checks.filter((check) => only.includes(check.name)) : deps.checks), ...own];
-    const report = await runChecks(checks, redis, timeoutMs, deps.clock.now);
-    return { ...report, version: deps.version, uptime_seconds: uptimeSeconds() };
+  async function health(redis: () => Promise<Redis>, fn?: HttpFunction) {
+    const report = await runChecks(fn ? checksOf(fn) : allChecks, redis, timeoutMs, platform.clock.now);
+    return { ...report, version: platform.version, uptime_seconds: uptimeSeconds() };
   }
 
   async function collectSources(redis: () => Promise<Redis>) {
@@ -31,27 +40,21 @@ export function createHealthService(deps: HealthServiceDeps) {
         try {
           return { key: source.key, ...(await source.collect(redis)) };
         } catch (error) {
-          deps.logger.warn("metrics_source_failed", { source: source.key, error });
+          platform.logger.warn("metrics_source_failed", { source: source.key, error });
           return { key: source.key, json: { error: "unavailable" }, gauges: [] as Gauge[] };
         }
       }),
     );
   }
 
-  /** The original's `/metrics` fields, plus request, pool, queue and memory figures. */
+  /** The original's `/metrics` fields (`memory_stats` is memory's source), plus request, pool, queue figures. */
   async function metrics(redis: () => Promise<Redis>) {
     const [report, sources] = await Promise.all([health(redis), collectSources(redis)]);
     return {
       uptime_seconds: uptimeSeconds(),
-      system: deps.systemStats(),
-      memory_stats: {
-        total_memories: 0,
-        storage_threshold: deps.config.memory.threshold,
-        embedding_dim: null,
-        index_type: "exact",
-      },
+      system: platform.systemStats(),
       services: services(report),
-      version: deps.version,
+      version: platform.version,
       status: report.status,
       requests: deps.requestMetrics.snapshot(),
       ...Object.fromEntries(sources.map((source) => [source.key, source.json])),
@@ -105,7 +108,7 @@ export function createHealthService(deps: HealthServiceDeps) {
     ];
   }
 
-  return { version: deps.version, health, metrics, prometheusGauges };
+  return { version: platform.version, health, metrics, prometheusGauges };
 }
 
 export type HealthService = ReturnType<typeof createHealthService>;

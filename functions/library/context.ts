@@ -1,13 +1,14 @@
 import type { Redis } from "ioredis";
 import type { Clock, IdGenerator } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { CoreConfig } from "../../shared/config.js";
+import type { LibraryConfig } from "./config.js";
 import type { Embedder } from "../../shared/embeddings/index.js";
 import type { Logger } from "../../shared/logger.js";
 import type { QueueProvider } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { Reranker } from "../../shared/retrieval/index.js";
 import { createVectorIndex, type VectorIndex, type VectorReplicaCache } from "../../shared/vector-index/index.js";
-import type { RedisProvider } from "../deps.js";
+import type { RedisProvider } from "../platform.js";
 import { createRedisBlobStore, type BlobStore } from "./blobs.js";
 import type { PdfExtractor } from "./extract.js";
 import { libraryKeys, type LibraryKeys } from "./records.js";
@@ -15,7 +16,7 @@ import { createLibraryStore, type LibraryStore } from "./store.js";
 
 /** Everything the library needs, built once by a composition root. */
 export interface LibraryDeps {
-  config: Pick<Config, "library" | "maxBodyBytes">;
+  config: LibraryConfig & Pick<CoreConfig, "maxBodyBytes">;
   keys: RedisKeys;
   clock: Clock;
   ids: IdGenerator;

@@ -1,11 +1,12 @@
-import type { Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Retriever } from "../chat/index.js";
-import type { MetricsSource } from "../health/metrics-source.js";
-import type { ArchiveFunction } from "../function.js";
-import { queueNames } from "../../shared/queues.js";
+import { defineFunction, type FunctionContext, type HttpFunction } from "../http-function.js";
+import { withRedis } from "../platform.js";
+import { createConfiguredReranker } from "../../shared/retrieval/index.js";
+import { libraryConfig, type LibraryConfig } from "./config.js";
+import type { PdfExtractor } from "./extract.js";
 import { createLibraryContext, type LibraryDeps } from "./context.js";
-import { createIngestProcessor } from "./jobs.js";
+import { createIngestJob } from "./jobs.js";
 import { createLibraryMetricsSource } from "./metrics.js";
 import { createLibraryRetriever } from "./retriever.js";
 import { createLibraryRoutes } from "./routes.js";
@@ -14,6 +15,7 @@ import { createLibraryService, type LibraryService } from "./service.js";
 export type { BlobStore } from "./blobs.js";
 export { createRedisBlobStore, defaultBlobTtlSeconds } from "./blobs.js";
 export type { LibraryDeps } from "./context.js";
+export type { LibraryConfig } from "./config.js";
 export { fileTypeFromName, safeFilename, type LibraryFileType } from "./extract.js";
 export type { LibraryDocument } from "./records.js";
 export type { IngestProgress, JobStatus, SearchChunk, SearchResponse } from "./schema.js";
@@ -27,17 +29,8 @@ export interface DropFolderSink {
   known(): Promise<string[]>;
 }
 
-export interface LibraryFunction {
-  fn: ArchiveFunction;
-  service: LibraryService;
-  /** Chat's "library" retriever: best LIBRARY_RETRIEVAL_TOP_K passages with citations. */
-  retriever: Retriever;
-  /** Run on Node by infra/node/job-workers.ts (workerd only enqueues). */
-  jobs: { queue: typeof queueNames.libraryIngest; processor: Processor; concurrency: number; maxStalledCount: number }[];
-  metricsSource: MetricsSource;
-  /** The drop folder's view of the library for one tenant (uses deps.redis, like the jobs). */
-  dropFolder(tenant: string): DropFolderSink;
-}
+/** The HTTP function, plus its service for tests and tools that drive it directly. */
+export type LibraryFunction = HttpFunction & { service: LibraryService };
 
 /** Multipart framing around the file: boundaries, headers, the other (small) fields. */
 const multipartEnvelopeBytes = 64 * 1024;
@@ -52,35 +45,40 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
   const maxUploadBytes = deps.config.library.maxUploadBytes;
   const uploadLimit = maxUploadBytes + multipartEnvelopeBytes;
 
-  const withRedis = async <T>(work: (redis: Redis) => Promise<T>): Promise<T> => {
-    const lease = await deps.redis.acquire();
-    try {
-      return await work(lease.redis);
-    } finally {
-      await lease.release();
-    }
-  };
-
+  const inScope = <T>(work: (redis: Redis) => Promise<T>) => withRedis(deps.redis, work);
   return {
-    fn: {
-      name: "library",
-      routes: createLibraryRoutes({ service, maxUploadBytes }),
-      checks: ["redis", "queues"],
-      ...(uploadLimit > deps.config.maxBodyBytes ? { bodyLimits: [{ pathPrefix: "/library/documents", maxBytes: uploadLimit }] } : {}),
-    },
+    name: "library",
+    routes: createLibraryRoutes({ service, maxUploadBytes }),
+    needs: ["redis", "queues", "embedder"],
+    ...(uploadLimit > deps.config.maxBodyBytes ? { bodyLimits: [{ pathPrefix: "/library/documents", maxBytes: uploadLimit }] } : {}),
     service,
-    retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
-    // One at a time: one document's chunks already keep every embedding thread busy, so a second
-    // job would only slow the first (and duplicate uploads become a cheap "attach" when run in order).
-    // Resumed after any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
-    jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1, maxStalledCount: 1_000_000 }],
-    metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
-    dropFolder: (tenant) => ({
-      ingest: async (relativePath, bytes) => {
-        await withRedis((redis) => service.submit(redis, tenant, { origin: "drop", relativePath }, bytes));
-      },
-      remove: (relativePath) => withRedis((redis) => service.removeSource(redis, tenant, { origin: "drop", relativePath })),
-      known: () => withRedis((redis) => service.dropSources(redis, tenant)),
-    }),
+    jobs: [createIngestJob(context)],
+    metrics: [createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed })],
+    provides: {
+      retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
+      dropFolder: (tenant) => ({
+        ingest: async (relativePath, bytes) => {
+          await inScope((redis) => service.submit(redis, tenant, { origin: "drop", relativePath }, bytes));
+        },
+        remove: (relativePath) => inScope((redis) => service.removeSource(redis, tenant, { origin: "drop", relativePath })),
+        known: () => inScope((redis) => service.dropSources(redis, tenant)),
+      }),
+    },
   };
 }
+
+/** Where text extraction runs is the runtime's choice (a worker thread on Node); without one, inline. */
+export interface LibraryAdapter {
+  extractPdf?: PdfExtractor | undefined;
+}
+
+export const libraryFunction = defineFunction({
+  name: "library",
+  config: libraryConfig,
+  create: ({ platform, adapter }: FunctionContext<LibraryConfig, LibraryAdapter | undefined>) =>
+    createLibraryFunction({
+      ...platform,
+      ...(adapter?.extractPdf ? { extractPdf: adapter.extractPdf } : {}),
+      reranker: createConfiguredReranker(platform.config.library.rerank, (path, init) => platform.pool.request(path, init)),
+    }),
+});

@@ -1,7 +1,8 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
-import { openQueue, queueNames } from "../../shared/queues.js";
+import { openQueue } from "../../shared/queues.js";
+import { libraryIngestQueue } from "./queue.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { ingestJobSchema } from "./jobs.js";
 import { jobIdPattern, type IngestProgress, type JobState, type JobStatus } from "./schema.js";
@@ -30,7 +31,7 @@ export function createJobStatusReader(keys: RedisKeys): JobStatusReader {
   const queueFor = (redis: Redis) => {
     let queue = queues.get(redis);
     if (!queue) {
-      queue = openQueue(queueNames.libraryIngest, redis, keys);
+      queue = openQueue(libraryIngestQueue, redis, keys);
       queues.set(redis, queue);
     }
     return queue;

@@ -9,7 +9,10 @@
  * however often, until it is done or LIBRARY_INGEST_DEADLINE_MS after its upload; a job that fails
  * leaves no pending marker and no upload copy.
  */
-import { UnrecoverableError, type Job, type Processor } from "bullmq";
+import { UnrecoverableError, type Job } from "bullmq";
+import type { JobSpec } from "../http-function.js";
+import { libraryIngestQueue } from "./queue.js";
+import { tenantPattern } from "../../shared/tenant.js";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { AppError, isAppError } from "../../shared/errors.js";
@@ -24,7 +27,7 @@ import { sectionPaths } from "./sections.js";
 export const ingestJobName = "ingest";
 
 export const ingestJobSchema = z.object({
-  tenant: z.string(),
+  tenant: z.string().regex(tenantPattern),
   documentId: z.string(),
   contentHash: z.string(),
   source: z.string(),
@@ -42,26 +45,32 @@ export interface IngestResult {
 
 const failure = (code: string, detail: string) => new AppError({ code, status: 422, title: "Ingestion Failed", detail });
 
-export function createIngestProcessor(context: LibraryContext): Processor<IngestJobData, IngestResult> {
+/**
+ * `library-ingest`: one at a time, since one document's chunks already keep every embedding
+ * thread busy (and duplicate uploads become a cheap "attach" when run in order). Resumed after
+ * any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
+ */
+export function createIngestJob(context: LibraryContext): JobSpec<IngestJobData> {
+  return { queue: libraryIngestQueue, schema: ingestJobSchema, concurrency: 1, maxStalledCount: 1_000_000, process: (data, job, signal) => runIngestJob(context, data, job, signal) };
+}
+
+async function runIngestJob(context: LibraryContext, data: IngestJobData, job: Job<IngestJobData, IngestResult>, signal: AbortSignal | undefined): Promise<IngestResult> {
   const { deps } = context;
-  return async (job, _token, signal) => {
-    const data = ingestJobSchema.parse(job.data);
-    const lease = await deps.redis.acquire();
-    const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
-    try {
-      // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
-      if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
-        throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
-      }
-      return await ingest(context, lease.redis, job, data, progress, signal);
-    } catch (error) {
-      // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
-      if (signal?.aborted) throw error;
-      throw await recordFailure(context, lease.redis, job, data, progress, error);
-    } finally {
-      await lease.release();
+  const lease = await deps.redis.acquire();
+  const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
+  try {
+    // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
+    if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
+      throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
     }
-  };
+    return await ingest(context, lease.redis, job, data, progress, signal);
+  } catch (error) {
+    // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
+    if (signal?.aborted) throw error;
+    throw await recordFailure(context, lease.redis, job, data, progress, error);
+  } finally {
+    await lease.release();
+  }
 }
 
 async function ingest(

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppContext, AppEnv } from "../context.js";
+import type { AppContext, AppEnv } from "../app-env.js";
 import { readJson, readQuery } from "../http.js";
 import { notFound } from "../../shared/errors.js";
 import { documentIdPattern, listQuerySchema, searchRequestSchema } from "./schema.js";

@@ -4,7 +4,7 @@
  */
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
-import { queueNames } from "../../shared/queues.js";
+import { libraryIngestQueue } from "./queue.js";
 import type { FusionSettings } from "../../shared/retrieval/index.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
@@ -144,7 +144,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       await blobs.put(redis, tenant, jobId, bytes);
       await store.markPending(redis, tenant, key, jobId);
       try {
-        await deps.queues.get(queueNames.libraryIngest, redis).add(ingestJobName, data, { ...jobOptions, jobId });
+        await deps.queues.get(libraryIngestQueue, redis).add(ingestJobName, data, { ...jobOptions, jobId });
       } catch (error) {
         await blobs.delete(redis, tenant, jobId);
         await store.clearPending(redis, tenant, key, jobId);

@@ -4,7 +4,7 @@
  * the job (extract.ts), which is the authority; these only fail earlier.
  */
 import { AppError, badRequest, payloadTooLarge } from "../../shared/errors.js";
-import type { AppContext } from "../context.js";
+import type { AppContext } from "../app-env.js";
 import { decodeText, fileTypeFromName, normalizeText, unsupportedType, type LibraryFileType } from "./extract.js";
 
 export interface Upload {

@@ -1,4 +1,4 @@
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import type { IdGenerator } from "../../shared/clock.js";
 import { serviceUnavailable } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
@@ -27,7 +27,7 @@ export interface ArchiveRunResult {
 
 export interface ArchiveRunDeps {
   ids: IdGenerator;
-  config: Pick<Config, "archive">;
+  config: Pick<MemoryConfig, "archive">;
   logger: Logger;
   coldStore: ColdStore;
   embedder: { readonly id: string; embed(texts: string[]): Promise<Float32Array[]> };

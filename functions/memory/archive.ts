@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { IdGenerator } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { defaultEndUser } from "../chat/index.js";
@@ -16,7 +16,7 @@ import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from
 
 export interface ArchiveServiceDeps extends MemoryStoreDeps {
   ids: IdGenerator;
-  config: Pick<Config, "archive">;
+  config: Pick<MemoryConfig, "archive">;
   logger: Logger;
   /** Absent where archival does not run (Workers): run, search and restore answer 501. */
   coldStore?: ColdStore | undefined;

@@ -1,6 +1,7 @@
 import type { JobsOptions } from "bullmq";
 import { assertTenant } from "../../shared/redis-keys.js";
-import { queueNames, type QueueProvider } from "../../shared/queues.js";
+import { type QueueProvider } from "../../shared/queues.js";
+import { memoryQueues } from "./queues.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TurnCapture } from "../chat/index.js";
 import type { CaptureJobData } from "./scorer.js";
@@ -55,7 +56,7 @@ export function createTurnCapture(deps: TurnCaptureDeps): TurnCapture {
       };
       // The end of a long reply is what the user answered (its question, its last offer).
       if (turn.answered?.trim()) data.answered = turn.answered.slice(-maxAnsweredChars);
-      await deps.queues.get(queueNames.memoryCapture, redis).add("score-turn", data, { ...options, jobId: turn.turnId });
+      await deps.queues.get(memoryQueues.capture, redis).add("score-turn", data, { ...options, jobId: turn.turnId });
     },
   };
 }

@@ -1,19 +1,20 @@
 import type { Redis } from "ioredis";
 import type { Clock, IdGenerator } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
 import type { Logger } from "../../shared/logger.js";
-import { queueNames, type QueueProvider } from "../../shared/queues.js";
+import { type QueueProvider } from "../../shared/queues.js";
+import { memoryQueues } from "./queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { VectorReplicaCache } from "../../shared/vector-index/index.js";
 import type { Retriever, TurnCapture } from "../chat/index.js";
-import type { RedisProvider } from "../deps.js";
-import type { ArchiveFunction } from "../function.js";
-import type { MetricsSource } from "../health/metrics-source.js";
+import type { RedisProvider } from "../platform.js";
+import { defineFunction, type FunctionContext, type HttpFunction, type JobSpec } from "../http-function.js";
+import { memoryConfig } from "./config.js";
 import { createArchiveService, type ArchiveService } from "./archive.js";
 import { createTurnCapture, type CaptureOptions } from "./capture.js";
 import type { ColdStore } from "./cold-store.js";
-import { createArchiveProcessor, createCaptureProcessor, scheduleArchival, type MemoryJobSpec } from "./jobs.js";
+import { createArchiveJob, createCaptureJob, scheduleArchival } from "./jobs.js";
 import { createMemoryMetricsSource } from "./metrics.js";
 import type { PerplexityPool } from "./perplexity.js";
 import { createMemoryRetriever } from "./retrieval.js";
@@ -27,7 +28,8 @@ export { archiveUnavailable } from "./archive.js";
 export type { CaptureOptions } from "./capture.js";
 export { fromArchivedLine, toArchivedLine, type ArchivedLine } from "./archived-codec.js";
 export type { ArchivedMemory, ColdEntry, ColdMatch, ColdStore, ColdStoreStats } from "./cold-store.js";
-export type { JobLike, MemoryJobSpec } from "./jobs.js";
+export { memoryQueues } from "./queues.js";
+export type { MemoryConfig } from "./config.js";
 export { archiveSchedulerId } from "./jobs.js";
 export type { MemoryItem } from "./records.js";
 export type { CaptureJobData, ScoreOutcome } from "./scorer.js";
@@ -39,7 +41,7 @@ export interface MemoryFunctionDeps {
   keys: RedisKeys;
   clock: Clock;
   ids: IdGenerator;
-  config: Pick<Config, "memory" | "archive">;
+  config: Pick<MemoryConfig, "memory" | "archive">;
   logger: Logger;
   /** Perplexity (`/v1/completions` with echo logprobs). */
   pool: PerplexityPool;
@@ -54,20 +56,8 @@ export interface MemoryFunctionDeps {
   capture?: CaptureOptions;
 }
 
-export interface MemoryFunction {
-  fn: ArchiveFunction;
-  /** Chat's `retrievers` entry. */
-  retriever: Retriever;
-  /** Chat's `capture`. */
-  capture: TurnCapture;
-  /** For the BullMQ workers (Node): scoring, and archival where a cold store exists. */
-  jobs: MemoryJobSpec[];
-  metricsSource: MetricsSource;
-  /** Registers the daily archival job scheduler (idempotent; call once per worker process at start). */
-  schedule(redis: Redis): Promise<void>;
-  service: MemoryService;
-  archive: ArchiveService;
-}
+/** The HTTP function, plus its services for tests and tools that drive them directly. */
+export type MemoryFunction = HttpFunction & { service: MemoryService; archive: ArchiveService };
 
 /**
  * Permanent memory: capture (enqueue only), surprise scoring in a worker, semantic search per
@@ -78,24 +68,32 @@ export function createMemoryFunction(deps: MemoryFunctionDeps): MemoryFunction {
   const service = createMemoryService(deps);
   const archive = createArchiveService(deps);
   const scoreTurn = createTurnScorer(deps);
-  const jobs: MemoryJobSpec[] = [
-    { queue: queueNames.memoryCapture, processor: createCaptureProcessor({ scoreTurn, redis: deps.redis, logger: deps.logger }), concurrency: 4 },
-  ];
-  if (deps.coldStore) {
-    jobs.push({ queue: queueNames.memoryArchive, processor: createArchiveProcessor({ archive, redis: deps.redis, clock: deps.clock }), concurrency: 1 });
-  }
+  // Archival only where a cold store exists (Node); Workers answer its endpoints 501.
+  const jobs: JobSpec[] = [createCaptureJob({ scoreTurn, redis: deps.redis, logger: deps.logger })];
+  if (deps.coldStore) jobs.push(createArchiveJob({ archive, redis: deps.redis, clock: deps.clock }));
   return {
-    fn: {
-      name: "memory",
-      routes: createMemoryRoutes({ service, archive, clock: deps.clock }),
-      checks: ["redis", "inference", "queues"],
-    },
-    retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config }),
-    capture: createTurnCapture(deps),
+    name: "memory",
+    routes: createMemoryRoutes({ service, archive, clock: deps.clock }),
+    needs: ["redis", "inference", "queues", "embedder"],
     jobs,
-    metricsSource: createMemoryMetricsSource(deps),
-    schedule: (redis) => scheduleArchival(redis, deps.keys, deps.config),
+    metrics: [createMemoryMetricsSource(deps)],
+    startWorkers: (redis) => (deps.coldStore ? scheduleArchival(redis, deps.keys, deps.config) : Promise.resolve()),
+    provides: {
+      retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config }),
+      capture: createTurnCapture(deps),
+    },
     service,
     archive,
   };
 }
+
+/** Cold storage is the runtime's (files on Node); without one, archival answers 501. */
+export interface MemoryAdapter {
+  coldStore: ColdStore | undefined;
+}
+
+export const memoryFunction = defineFunction({
+  name: "memory",
+  config: memoryConfig,
+  create: ({ platform, adapter }: FunctionContext<MemoryConfig, MemoryAdapter>) => createMemoryFunction({ ...platform, coldStore: adapter.coldStore, capture: platform.config.memory.captureRetry }),
+});

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngineServer } from "../../test/engine-server.js";
-import { queueNames } from "../../shared/queues.js";
+import { memoryQueues } from "./queues.js";
 import type { CapturedTurn } from "../chat/index.js";
 import { archiveSchedulerId } from "./jobs.js";
 import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
@@ -13,7 +13,7 @@ let queue: Queue;
 beforeAll(async () => {
   engine = await startEngineServer();
   harness = await startMemoryHarness({ engineUrl: engine.url, workers: true, capture: { attempts: 30, backoffMs: 50 }, env: { ARCHIVE_HOUR: "5" } });
-  queue = new Queue(queueNames.memoryCapture, { connection: harness.redis, prefix: harness.keys.queuePrefix });
+  queue = new Queue(memoryQueues.capture, { connection: harness.redis, prefix: harness.keys.queuePrefix });
 });
 afterAll(async () => {
   await queue?.close();
@@ -97,7 +97,7 @@ describe("memory jobs on real BullMQ workers", () => {
   it("registers the daily archival at ARCHIVE_HOUR UTC as one job scheduler, however often it is called", async () => {
     await harness.memory.schedule(harness.redis);
     await harness.memory.schedule(harness.redis);
-    const archive = new Queue(queueNames.memoryArchive, { connection: harness.redis, prefix: harness.keys.queuePrefix });
+    const archive = new Queue(memoryQueues.archive, { connection: harness.redis, prefix: harness.keys.queuePrefix });
     try {
       const scheduler = await archive.getJobScheduler(archiveSchedulerId);
       expect(scheduler).toMatchObject({ pattern: "0 5 * * *", tz: "UTC" });

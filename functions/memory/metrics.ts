@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Clock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
-import { queueNames } from "../../shared/queues.js";
+import type { MemoryConfig } from "./config.js";
+import { memoryQueues } from "./queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { Gauge, MetricsSource } from "../health/metrics-source.js";
 import { readQueueCounts, type QueueCounts } from "../health/queue-check.js";
@@ -9,15 +9,14 @@ import { defaultEndUser } from "../chat/index.js";
 import { memoryKeysFor } from "./store.js";
 
 /**
- * Memory's figures for `/metrics` and `/metrics/prometheus`. The key is `memory_stats`, so this
- * block replaces the placeholder of the same name the health service starts from: the original's
+ * Memory's figures for `/metrics` and `/metrics/prometheus`, under `memory_stats`: the original's
  * fields (`total_memories`, `storage_threshold`, `embedding_dim`, `index_type`) with real values,
  * plus queue figures. Aggregates over all tenants only — never one tenant's data or name.
  */
 export function createMemoryMetricsSource(deps: {
   keys: RedisKeys;
   clock: Clock;
-  config: Pick<Config, "memory">;
+  config: Pick<MemoryConfig, "memory">;
   embedder: { readonly dimension: number };
 }): MetricsSource {
   return {
@@ -26,8 +25,8 @@ export function createMemoryMetricsSource(deps: {
       const client = await redis();
       const [counts, capture, archive, lagMs] = await Promise.all([
         memoryCounts(client, deps.keys),
-        readQueueCounts(client, deps.keys, queueNames.memoryCapture),
-        readQueueCounts(client, deps.keys, queueNames.memoryArchive),
+        readQueueCounts(client, deps.keys, memoryQueues.capture, deps.clock.now()),
+        readQueueCounts(client, deps.keys, memoryQueues.archive, deps.clock.now()),
         oldestUnscoredAge(client, deps.keys, deps.clock.now()),
       ]);
       const lagSeconds = Math.round(lagMs / 100) / 10;
@@ -82,7 +81,7 @@ async function memoryCounts(redis: Redis, keys: RedisKeys): Promise<{ hot: numbe
  * left and takes from the right), what is running, and what waits for a retry. Bounded reads.
  */
 async function oldestUnscoredAge(redis: Redis, keys: RedisKeys, now: number): Promise<number> {
-  const base = `${keys.queuePrefix}:${queueNames.memoryCapture}`;
+  const base = `${keys.queuePrefix}:${memoryQueues.capture}`;
   const [next, active, delayed] = await Promise.all([
     redis.lindex(`${base}:wait`, -1),
     redis.lrange(`${base}:active`, 0, 49),

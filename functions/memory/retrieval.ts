@@ -1,4 +1,4 @@
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
 import type { Retriever } from "../chat/index.js";
 import { memoryIdForTurn } from "./identity.js";
@@ -11,7 +11,7 @@ import type { MemoryService } from "./service.js";
  * query): an exact name or number should reach the model even when the embedding misses it. The
  * store's keys are the (tenant, end user)'s, so another user's memories are never even read.
  */
-export function createMemoryRetriever(deps: { service: MemoryService; embedder: Embedder; config: Pick<Config, "memory"> }): Retriever {
+export function createMemoryRetriever(deps: { service: MemoryService; embedder: Embedder; config: Pick<MemoryConfig, "memory"> }): Retriever {
   const { retrievalTopK, retrievalMinSimilarity } = deps.config.memory;
   return {
     name: "memory",

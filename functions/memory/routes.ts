@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { Clock } from "../../shared/clock.js";
-import type { AppContext, AppEnv } from "../context.js";
+import type { AppContext, AppEnv } from "../app-env.js";
 import { resolveEndUser } from "../end-user.js";
 import { readJson, readQuery } from "../http.js";
 import { archiveUnavailable, type ArchiveService } from "./archive.js";

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import type { Logger } from "../../shared/logger.js";
 import { contentHash, memoryIdForTurn } from "./identity.js";
 import { measurePerplexity, type PerplexityPool } from "./perplexity.js";
@@ -28,7 +28,7 @@ export type ScoreOutcome =
   | { stored: false; perplexity: number | null; novelty: number; surprise: number; reason: "below_threshold" };
 
 export interface TurnScorerDeps extends MemoryStoreDeps {
-  config: Pick<Config, "memory">;
+  config: Pick<MemoryConfig, "memory">;
   logger: Logger;
   pool: PerplexityPool;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngineServer } from "../../test/engine-server.js";
 import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import type { Completion } from "../../gpu/openai-types.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../compose.js";
 import { measurePerplexity, PerplexityUnavailable } from "./perplexity.js";
 import { normalizedPerplexity, noveltyFrom, perplexityFromCompletion, surpriseScore } from "./scoring.js";
 

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { IdGenerator } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { MemoryConfig } from "./config.js";
 import { AppError, notFound } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { syncColdDocuments } from "./cold-search.js";
@@ -19,7 +19,7 @@ import { openMemoryStore, type MemoryStore, type MemoryStoreDeps } from "./store
 
 export interface MemoryServiceDeps extends MemoryStoreDeps {
   ids: IdGenerator;
-  config: Pick<Config, "memory" | "archive">;
+  config: Pick<MemoryConfig, "memory" | "archive">;
   logger: Logger;
   pool: PerplexityPool;
   /** How long an explicit add waits for its perplexity before storing it unscored (default 5 s). */

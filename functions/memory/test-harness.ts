@@ -12,11 +12,13 @@ import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import { createFileColdStore } from "../../infra/node/cold-store-files.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createIdGenerator, type Clock } from "../../shared/clock.js";
-import { loadConfig, type Config, type ConfigSource } from "../../shared/config.js";
+import { type ConfigSource } from "../../shared/config.js";
+import { loadConfig, type Config } from "../compose.js";
 import { createPoolEmbedder } from "../../shared/embeddings/pool-embedder.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
 import { createLogger } from "../../shared/logger.js";
-import { createQueueProvider, queueNames } from "../../shared/queues.js";
+import { createQueueProvider } from "../../shared/queues.js";
+import { memoryQueues } from "./queues.js";
 import { createRedisKeys, type RedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { startEngineServer } from "../../test/engine-server.js";
@@ -145,9 +147,9 @@ export async function startMemoryHarness(options: MemoryHarnessOptions = {}): Pr
 
   const scoringIdle: MemoryHarness["scoringIdle"] = async ({ finished = 0, timeoutMs = 20_000 } = {}) => {
     const started = Date.now();
-    const completedKey = `${keys.queuePrefix}:${queueNames.memoryCapture}:completed`;
+    const completedKey = `${keys.queuePrefix}:${memoryQueues.capture}:completed`;
     for (;;) {
-      const counts = await readQueueCounts(redis, keys, queueNames.memoryCapture);
+      const counts = await readQueueCounts(redis, keys, memoryQueues.capture);
       const completed = await redis.zcard(completedKey);
       if (counts.waiting + counts.active + counts.delayed === 0 && completed + counts.failed >= finished) return { completed, failed: counts.failed };
       if (Date.now() - started > timeoutMs) throw new Error(`scoring not idle within ${timeoutMs} ms: ${JSON.stringify({ ...counts, completed })}`);

@@ -4,9 +4,9 @@ import { tapBody } from "../../gpu/body-tap.js";
 import type { CompletionRequest } from "../../gpu/openai-types.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { AppError } from "../../shared/errors.js";
-import type { Config } from "../../shared/config.js";
+import type { ChatConfig } from "../chat/index.js";
 import { clientClosed, engineError } from "../chat/index.js";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { eventStreamHeaders, readJson } from "../http.js";
 import { outOfBounds } from "./errors.js";
 
@@ -17,7 +17,7 @@ export const maxChoicesPerCompletion = 16;
 
 export interface CompletionRoutesOptions {
   pool: Pick<InferencePool, "request" | "model">;
-  limits: Config["chat"];
+  limits: ChatConfig["chat"];
 }
 
 const count = z.number().int().min(1).max(maxChoicesPerCompletion, `at most ${maxChoicesPerCompletion}`).nullish();
@@ -27,7 +27,7 @@ const tokens = z.array(z.number().int().min(0));
  * Bounds on what costs engine time; every other field (vLLM's `guided_json`, `logit_bias`,
  * `suffix`, …) reaches the engine as sent, which judges it.
  */
-function createRequestSchema(limits: Config["chat"]) {
+function createRequestSchema(limits: ChatConfig["chat"]) {
   return z.looseObject({
     model: z.string().min(1).max(256).optional(),
     prompt: z.union([z.string(), z.array(z.string()), tokens, z.array(tokens)], {
@@ -79,7 +79,7 @@ export function createCompletionRoutes(options: CompletionRoutesOptions): Hono<A
   return routes;
 }
 
-function checkPromptSize(prompt: string | string[] | number[] | number[][], limits: Config["chat"]): void {
+function checkPromptSize(prompt: string | string[] | number[] | number[][], limits: ChatConfig["chat"]): void {
   const prompts: (string | number | number[])[] = typeof prompt === "string" ? [prompt] : prompt;
   const batch = prompt.length > 0 && (typeof prompt[0] === "string" || Array.isArray(prompt[0]));
   if (batch && prompts.length > maxPromptsPerCompletion) {

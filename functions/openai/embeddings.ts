@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { EmbeddingResponse } from "../../gpu/openai-types.js";
-import type { Config } from "../../shared/config.js";
+import type { OpenAIConfig } from "./config.js";
 import type { EmbeddedTexts, Embedder } from "../../shared/embeddings/index.js";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { readJson } from "../http.js";
 import { modelNotFound, outOfBounds, unsupportedField } from "./errors.js";
 
@@ -14,7 +14,7 @@ export interface EmbeddingRoutesOptions {
   embedder: UsageEmbedder;
   /** The name clients ask for and see in answers: EMBEDDINGS_MODEL, or the local model's id. */
   model: string;
-  limits: Config["embeddingsApi"];
+  limits: OpenAIConfig["embeddingsApi"];
 }
 
 const tokenArray = z.array(z.number());
@@ -66,7 +66,7 @@ export function createEmbeddingRoutes(options: EmbeddingRoutesOptions): Hono<App
   return routes;
 }
 
-function textsOf(input: string | (string | number | number[])[], limits: Config["embeddingsApi"]): string[] {
+function textsOf(input: string | (string | number | number[])[], limits: OpenAIConfig["embeddingsApi"]): string[] {
   if (typeof input !== "string" && input.some((item) => typeof item === "number")) {
     throw unsupportedField("input", "token-id input is not supported; send the text itself");
   }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { Model } from "../../gpu/openai-types.js";
 import type { ChatService } from "../chat/index.js";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { modelNotFound } from "./errors.js";
 
 export interface ModelRoutesOptions {

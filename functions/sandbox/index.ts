@@ -1,7 +1,6 @@
 import type { Clock } from "../../shared/clock.js";
-import type { ArchiveFunction } from "../function.js";
-import type { HealthCheck } from "../health/checks.js";
-import type { MetricsSource } from "../health/metrics-source.js";
+import { defineFunction, type HttpFunction } from "../http-function.js";
+import { sandboxConfig, type SandboxSettings } from "./config.js";
 import type { SandboxBackend } from "./backend.js";
 import { createSandboxCheck } from "./health.js";
 import { createSandboxMetricsSource } from "./metrics.js";
@@ -14,25 +13,28 @@ export { createRemoteSandboxBackend, type RemoteSandboxOptions } from "./remote-
 export { executeSchema, maxCodeChars, maxFileChars, maxFiles, maxFilesTotalChars, maxStdinChars, type ExecuteRequest } from "./schema.js";
 export { createSandboxService, type SandboxConfig, type SandboxFigures, type SandboxService } from "./service.js";
 
-export interface SandboxFunction {
-  fn: ArchiveFunction;
-  /** Registered with the app's checks: `/sandbox/health` and `/health` run it. */
-  check: HealthCheck;
-  metricsSource: MetricsSource;
-  /** For chat's `run_code` tool. */
-  service: SandboxService;
-}
-
 /**
  * Code execution: `POST /sandbox/execute` in front of whichever backend the composition root
  * chose (bubblewrap on Node, the remote tier on Workers).
  */
-export function createSandboxFunction(deps: { backend: SandboxBackend; config: SandboxConfig; clock: Clock }): SandboxFunction {
+export function createSandboxFunction(deps: { backend: SandboxBackend; config: SandboxConfig; clock: Clock }): HttpFunction {
   const service = createSandboxService(deps);
   return {
-    fn: { name: "sandbox", routes: createSandboxRoutes(service), checks: ["sandbox"] },
-    check: createSandboxCheck(service),
-    metricsSource: createSandboxMetricsSource(service),
-    service,
+    name: "sandbox",
+    routes: createSandboxRoutes(service),
+    needs: [],
+    checks: [createSandboxCheck(service)],
+    metrics: [createSandboxMetricsSource(service)],
+    // Chat's `run_code` tool.
+    provides: { codeRunner: service },
   };
 }
+
+export type { SandboxSettings };
+
+/** The runtime's backend: bubblewrap on Node, a remote Node tier (or none) on Workers. */
+export const sandboxFunction = defineFunction<"sandbox", SandboxSettings, SandboxBackend>({
+  name: "sandbox",
+  config: sandboxConfig,
+  create: ({ platform, adapter }) => createSandboxFunction({ backend: adapter, config: platform.config.sandbox, clock: platform.clock }),
+});

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { readJson } from "../http.js";
 import { executeSchema } from "./schema.js";
 import type { SandboxService } from "./service.js";

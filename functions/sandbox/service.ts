@@ -1,12 +1,12 @@
 import type { Clock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { SandboxSettings } from "./config.js";
 import { serviceUnavailable, validationFailed } from "../../shared/errors.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { sandboxUnavailableCode, type SandboxBackend, type SandboxResult, type SandboxStatus } from "./backend.js";
 import { createSlotLimiter } from "./limiter.js";
 import type { ExecuteRequest } from "./schema.js";
 
-export type SandboxConfig = Config["sandbox"];
+export type SandboxConfig = SandboxSettings["sandbox"];
 
 export const sandboxStatuses: readonly SandboxStatus[] = ["ok", "error", "timeout", "memory_limit", "output_limit"];
 

@@ -1,4 +1,4 @@
-import type { ArchiveFunction } from "../function.js";
+import { defineFunction, type HttpFunction } from "../http-function.js";
 import { createUiRoutes } from "./routes.js";
 import type { UiAssets } from "./assets.js";
 
@@ -11,6 +11,12 @@ export { contentSecurityPolicy, uiBasePath } from "./routes.js";
  * built by vite into `dist/`, and served at `/ui/` from whatever `UiAssets` the runtime has.
  * It holds no data of its own and calls the API like any client.
  */
-export function createUiFunction(deps: { assets: UiAssets }): ArchiveFunction {
-  return { name: "ui", routes: createUiRoutes(deps.assets), checks: [] };
+export function createUiFunction(deps: { assets: UiAssets }): HttpFunction {
+  return { name: "ui", routes: createUiRoutes(deps.assets), needs: [] };
 }
+
+/** The built assets come from the runtime: files on Node, the ASSETS binding on Workers. */
+export const uiFunction = defineFunction<"ui", unknown, UiAssets>({
+  name: "ui",
+  create: ({ adapter }) => createUiFunction({ assets: adapter }),
+});

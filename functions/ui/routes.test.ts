@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { toProblem, normalizeError } from "../../shared/problem.js";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { isAssetPath, type UiAssets } from "./assets.js";
 import { createUiRoutes } from "./routes.js";
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { notFound, serviceUnavailable } from "../../shared/errors.js";
-import type { AppEnv } from "../context.js";
+import type { AppEnv } from "../app-env.js";
 import { contentTypeOf, isAssetPath, type UiAssets } from "./assets.js";
 
 export const uiBasePath = "/ui";

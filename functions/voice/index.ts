@@ -1,9 +1,9 @@
 import type { Clock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
 import { redactUrl } from "../../shared/redact.js";
 import type { ChatService } from "../chat/index.js";
-import type { ArchiveFunction } from "../function.js";
-import type { MetricsSource } from "../health/metrics-source.js";
+import type { CoreConfig } from "../../shared/config.js";
+import { defineFunction, type HttpFunction } from "../http-function.js";
+import { voiceConfig, type VoiceConfig } from "./config.js";
 import type { Synthesizer, Transcriber, VoiceBackend } from "./backend.js";
 import { createVoiceCheck } from "./health.js";
 import { createVoiceLimiter } from "./limiter.js";
@@ -25,16 +25,8 @@ export interface VoiceFunctionDeps {
   synthesizer: Synthesizer;
   /** Chat's service, for `/voice/chat` (one spoken exchange through memory and retrieval). */
   chat?: Pick<ChatService, "reply"> | undefined;
-  config: Pick<Config, "voice" | "maxBodyBytes"> & { inference: Pick<Config["inference"], "queueTimeoutMs"> };
+  config: VoiceConfig & Pick<CoreConfig, "maxBodyBytes"> & { inference: Pick<CoreConfig["inference"], "queueTimeoutMs"> };
   clock: Clock;
-}
-
-export interface VoiceFunction {
-  fn: ArchiveFunction;
-  metricsSource: MetricsSource;
-  service: VoiceService;
-  /** Which backend does each direction, for start lines. */
-  backends: { stt: Transcriber["backend"]; tts: Synthesizer["backend"] };
 }
 
 /** JSON escaping and multi-byte UTF-8 can make a body several times its character count. */
@@ -45,7 +37,7 @@ const bytesPerInputChar = 4;
  * spoken chat turn. Local backends are CPU work on this machine, so they get a concurrency limit
  * here; the pool limits, queues and fails over on its own.
  */
-export function createVoiceFunction(deps: VoiceFunctionDeps): VoiceFunction {
+export function createVoiceFunction(deps: VoiceFunctionDeps): HttpFunction {
   const { voice } = deps.config;
   const limiter = createVoiceLimiter({
     concurrency: voice.concurrency,
@@ -70,15 +62,26 @@ export function createVoiceFunction(deps: VoiceFunctionDeps): VoiceFunction {
   ].filter((limit) => limit.maxBytes > deps.config.maxBodyBytes);
 
   return {
-    fn: { name: "voice", routes: createVoiceRoutes({ service, metrics }), checks: [], ownChecks: [createVoiceCheck({ backend, clock: deps.clock })], bodyLimits },
-    metricsSource: metrics.source(() => ({ backends, local_slots: limiter.snapshot() })),
-    service,
-    backends,
+    name: "voice",
+    routes: createVoiceRoutes({ service, metrics }),
+    needs: [],
+    ownChecks: [createVoiceCheck({ backend, clock: deps.clock })],
+    bodyLimits,
+    metrics: [metrics.source(() => ({ backends, local_slots: limiter.snapshot() }))],
   };
 }
 
+export type { VoiceConfig };
+
+/** The runtime's backends (local tools on Node, the pool's audio servers anywhere); a spoken turn is a chat turn. */
+export const voiceFunction = defineFunction<"voice", VoiceConfig, VoiceBackend>({
+  name: "voice",
+  config: voiceConfig,
+  create: ({ platform, seams, adapter }) => createVoiceFunction({ ...adapter, chat: seams.chat, config: platform.config, clock: platform.clock }),
+});
+
 /** `/metrics` services[]: the voice servers without credentials, or what runs locally. */
-export function voiceServiceUrl(config: Pick<Config, "voice">): string {
-  const urls = (endpoints: Config["voice"]["sttEndpoints"], local: string) => endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", ") || local;
+export function voiceServiceUrl(config: Pick<VoiceConfig, "voice">): string {
+  const urls = (endpoints: VoiceConfig["voice"]["sttEndpoints"], local: string) => endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", ") || local;
   return `stt: ${urls(config.voice.sttEndpoints, "local")}; tts: ${urls(config.voice.ttsEndpoints, "local")}`;
 }

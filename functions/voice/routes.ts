@@ -1,13 +1,14 @@
+import { type RequestScope } from "../request-scope.js";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { badRequest, unsupportedMediaType } from "../../shared/errors.js";
-import type { AppContext, AppEnv } from "../context.js";
+import type { AppContext, AppEnv } from "../app-env.js";
 import { resolveEndUser } from "../end-user.js";
 import { parseWith, readJson } from "../http.js";
 import type { Speech } from "./backend.js";
 import type { VoiceMetrics } from "./metrics.js";
 import { speechRequestSchema, synthesizeRequestSchema, transcriptionFieldsSchema, voiceChatFieldsSchema } from "./schema.js";
-import type { ChatScope, VoiceService } from "./service.js";
+import type { VoiceService } from "./service.js";
 import { renderTranscript } from "./transcript-format.js";
 
 /** HTTP only: read the upload or the text, hand it to the service, shape the answer. */
@@ -58,7 +59,7 @@ export function createVoiceRoutes(options: { service: VoiceService; metrics: Voi
     const { file, fields } = await readUpload(c, ["audio", "file"]);
     const body = parseWith(voiceChatFieldsSchema, fields);
     const sessionId = body.session_id ?? c.req.header("x-session-id");
-    const scope: ChatScope = {
+    const scope: RequestScope = {
       tenant: c.get("tenant"),
       endUser: resolveEndUser(body.user, c.req.header("x-archive-user")),
       requestId: c.get("requestId"),

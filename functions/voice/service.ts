@@ -1,5 +1,6 @@
+import { type RequestScope } from "../request-scope.js";
 import type { Clock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { VoiceConfig } from "./config.js";
 import { AppError, badRequest } from "../../shared/errors.js";
 import type { ChatService } from "../chat/index.js";
 import { sniffAudioFormat } from "./audio-format.js";
@@ -7,13 +8,12 @@ import type { Speech, SpeechFormat, Transcript, VoiceBackend } from "./backend.j
 import type { VoiceMetrics } from "./metrics.js";
 import { readWavInfo } from "./wav.js";
 
-export type ChatScope = Parameters<ChatService["reply"]>[1];
 
 export interface VoiceServiceDeps {
   backend: VoiceBackend;
   /** The chat path (memory, retrieval, capture) a voice turn goes through; absent: no `/voice/chat`. */
   chat?: Pick<ChatService, "reply"> | undefined;
-  config: Pick<Config, "voice">;
+  config: Pick<VoiceConfig, "voice">;
   clock: Clock;
   metrics: VoiceMetrics;
 }
@@ -50,7 +50,7 @@ export interface VoiceTurn {
 export interface VoiceService {
   transcribe(input: TranscribeInput): Promise<Transcript>;
   synthesize(input: SynthesizeInput): Promise<Speech & { format: SpeechFormat }>;
-  chat(input: TranscribeInput & { sessionId: string | undefined; voice?: string | undefined; format?: string | undefined; speed?: number | undefined }, scope: ChatScope): Promise<VoiceTurn>;
+  chat(input: TranscribeInput & { sessionId: string | undefined; voice?: string | undefined; format?: string | undefined; speed?: number | undefined }, scope: RequestScope): Promise<VoiceTurn>;
 }
 
 export function createVoiceService(deps: VoiceServiceDeps): VoiceService {

@@ -6,7 +6,8 @@
 import OpenAI from "openai";
 import { createNodeVoice } from "../../infra/node/voice.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig, type Config, type ConfigSource } from "../../shared/config.js";
+import { type ConfigSource } from "../../shared/config.js";
+import { loadConfig, type Config } from "../compose.js";
 import { createLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { requireVoiceTools } from "../../test/voice-support.js";

@@ -1,20 +1,13 @@
-import { createApp } from "../../functions/app.js";
-import { createChatFunction } from "../../functions/chat/index.js";
-import { createLibraryFunction } from "../../functions/library/index.js";
+import { composeFunctions, type Composition, type Config } from "../../functions/compose.js";
+import { createRemoteSandboxBackend } from "../../functions/sandbox/index.js";
+import { voiceServiceUrl, type Synthesizer, type Transcriber } from "../../functions/voice/index.js";
 import { countTokens } from "../../functions/library/tokens.js";
-import { createMemoryFunction } from "../../functions/memory/index.js";
-import { createRemoteSandboxBackend, createSandboxFunction } from "../../functions/sandbox/index.js";
-import { createVoiceFunction, voiceServiceUrl, type VoiceFunction } from "../../functions/voice/index.js";
-import { createUiFunction } from "../../functions/ui/index.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder, localEmbedderId } from "../../shared/embeddings/local-embedder.js";
-import { createOpenAIFunction } from "../../functions/openai/index.js";
+import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
-import { createConfiguredReranker } from "../../shared/retrieval/index.js";
 import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
@@ -27,15 +20,15 @@ import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
 import { readSystemStats } from "./system-stats.js";
-import { createNodeVoice } from "./voice.js";
 import { createFileUiAssets } from "./ui-assets.js";
+import { createNodeVoice } from "./voice.js";
 
 export interface NodeComposition {
-  app: ReturnType<typeof createApp>;
+  app: Composition<unknown>["app"];
   /** Resolves once the background workers (if any) are consuming. */
   ready: Promise<void>;
   /** Which voice backend does each direction (the emulator's start line says it). */
-  voice: VoiceFunction["backends"];
+  voice: { stt: Transcriber["backend"]; tts: Synthesizer["backend"] };
   /** Resolves once the embedder is loaded (never rejects; a failure is logged). Serve after it. */
   warmed: Promise<void>;
   close(): Promise<void>;
@@ -49,15 +42,15 @@ export interface NodeCompositionOptions {
   endpoints?: Config["inference"]["endpoints"] | undefined;
   /** Also run the BullMQ workers and the scheduler in this process (emulator, worker entry). */
   workers?: boolean;
-  /** How long retrieval may hold up a chat reply (chat's default: 300 ms); tests on a busy box give more. */
-  retrievalBudgetMs?: number;
 }
+
+type NodeEmbedder = Embedder & Required<Pick<Embedder, "embedWithUsage">> & { warm?(): Promise<void>; close(): Promise<void> };
 
 /**
  * The one embedder of a process; `pool` embeddings are the only kind Workers can use too. `close`
  * ends the local model's threads (idle ones would not hold the process open, busy ones would).
  */
-export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): Embedder & Required<Pick<Embedder, "embedWithUsage">> & { warm?(): Promise<void>; close(): Promise<void> } {
+export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): NodeEmbedder {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
   const embedder = createPoolEmbedder({
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
@@ -67,14 +60,14 @@ export function createEmbedder(config: Config, pool: Pick<InferencePool, "reques
 }
 
 /**
- * The Node composition root shared by the emulator, `server.ts` and `worker.ts`: builds every
- * dependency once and hands it down.
+ * The Node composition root shared by the emulator, `server.ts` and `worker.ts`: builds the
+ * platform and the adapters only Node has (bubblewrap, files, threads), then every function
+ * through functions/compose.ts.
  */
 export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const { config, logger } = options;
   const clock = systemClock;
   const keys = createRedisKeys(config.redisPrefix);
-  const ids = createIdGenerator(clock);
   const shared = createSharedRedis(options.redisUrl, logger);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
@@ -87,95 +80,68 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     () => logger.info("embedder_ready", { embedder: embedder.id, ms: clock.now() - warmStarted }),
     (error: unknown) => logger.warn("embedder_warm_up_failed", { error }),
   );
-  const replicas = createVectorReplicaCache();
-  const queues = createQueueProvider(keys);
-
-  const memory = createMemoryFunction({
-    keys, clock, ids, config, logger, pool, embedder, replicas, queues,
-    redis: shared.provider,
-    coldStore: createFileColdStore({ dataDir: config.dataDir }),
-  });
   // Only where ingestion jobs run: an HTTP-only process never reads a PDF.
   const pdfExtraction = options.workers ? createPdfExtraction({ timeoutMs: config.library.extractTimeoutMs }) : undefined;
-  const library = createLibraryFunction({
-    config, keys, clock, ids, logger, embedder, replicas, queues, redis: shared.provider,
-    ...(pdfExtraction ? { extractPdf: pdfExtraction.extract } : {}),
-    reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
-  });
   // A Node box runs code itself under bubblewrap, unless pointed at a dedicated sandbox tier.
-  const sandbox = createSandboxFunction({
-    config: config.sandbox,
-    clock,
-    backend: config.sandbox.url
-      ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
-      : createBwrapSandboxBackend({ config: config.sandbox, logger, clock }),
-  });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    retrievalBudgetMs: options.retrievalBudgetMs ?? config.chat.retrievalBudgetMs,
-    engineRequestTimeoutMs: config.inference.requestTimeoutMs,
-    capture: memory.capture,
-    codeRunner: sandbox.service,
-  });
-  const openai = createOpenAIFunction({
-    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
-    embeddings: { embedder, model: config.embeddings.provider === "local" ? localEmbedderId : config.embeddings.model ?? "" },
-  });
-  const voiceBackends = createNodeVoice({ config, logger, clock });
-  // A voice turn is a chat turn: the same service (memory, retrieval, capture), called in-process.
-  const voice = createVoiceFunction({ ...voiceBackends, chat: chat.service, config, clock });
+  const sandboxBackend = config.sandbox.url
+    ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
+    : createBwrapSandboxBackend({ config: config.sandbox, logger, clock });
+  const voice = createNodeVoice({ config, logger, clock });
 
-  const app = createApp({
-    config,
-    logger,
-    clock,
-    ids,
-    keys,
-    redis: shared.provider,
-    version,
-    startedAt: clock.now(),
-    systemStats: readSystemStats,
-    pool,
-    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createFileUiAssets() })],
-    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
-    extraChecks: [sandbox.check],
-    serviceUrls: {
-      redis: redactUrl(options.redisUrl),
-      inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
-      voice: voiceServiceUrl(config),
+  const composition = composeFunctions(
+    {
+      config, logger, clock, keys, pool, embedder, version,
+      ids: createIdGenerator(clock),
+      redis: shared.provider,
+      startedAt: clock.now(),
+      systemStats: readSystemStats,
+      replicas: createVectorReplicaCache(),
+      queues: createQueueProvider(keys),
     },
-  });
+    {
+      memory: { coldStore: createFileColdStore({ dataDir: config.dataDir }) },
+      library: { extractPdf: pdfExtraction?.extract },
+      sandbox: sandboxBackend,
+      voice,
+      ui: createFileUiAssets(),
+    },
+    {
+      serviceUrls: {
+        redis: redactUrl(options.redisUrl),
+        inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
+        voice: voiceServiceUrl(config),
+      },
+    },
+  );
 
   const workers = options.workers
-    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, specs: [...memory.jobs, ...library.jobs], workerId: `node-${ids.next()}` })
+    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, clock, specs: composition.jobs, workerId: `node-${createIdGenerator(clock).next()}` })
     : undefined;
-  const ready = workers
-    ? Promise.all([workers.ready, memory.schedule(shared.redis)]).then(() => undefined)
-    : Promise.resolve();
+  const ready = workers ? Promise.all([workers.ready, composition.startWorkers(shared.redis)]).then(() => undefined) : Promise.resolve();
   ready.catch((error: unknown) => logger.error("workers_start_failed", { error }));
 
   // One watcher per deployment is enough; it runs wherever the workers run.
-  const dropTenant = config.library.dropTenant;
+  const { dropDir, dropTenant, maxUploadBytes } = config.library;
+  const dropSink = composition.seams.dropFolder;
   const dropFolder =
-    options.workers && config.library.dropDir
-      ? watchDropFolder({ dir: config.library.dropDir, tenant: dropTenant, logger, maxBytes: config.library.maxUploadBytes, ...library.dropFolder(dropTenant) })
+    options.workers && dropDir && dropSink
+      ? watchDropFolder({ dir: dropDir, tenant: dropTenant, logger, maxBytes: maxUploadBytes, ...dropSink(dropTenant) })
       : undefined;
   dropFolder?.ready.catch((error: unknown) => logger.error("drop_folder_start_failed", { error }));
 
   return {
-    app,
+    app: composition.app,
     ready,
-    voice: voice.backends,
+    voice: { stt: voice.transcriber.backend, tts: voice.synthesizer.backend },
     warmed,
     async close() {
       stopProbing();
-      await voiceBackends.close();
+      await voice.close();
       await dropFolder?.close();
       await workers?.close();
       await pdfExtraction?.close();
       await embedder.close();
-      await sandbox.service.backend.close();
+      await sandboxBackend.close();
       pool.close();
       await shared.close();
     },

@@ -1,7 +1,8 @@
-import { WaitingError, Worker, type Processor } from "bullmq";
-import { workerHeartbeatKey, heartbeatTtlMs } from "../../functions/health/queue-check.js";
+import { UnrecoverableError, WaitingError, Worker, type Processor } from "bullmq";
+import { heartbeatTtlMs, workerHeartbeatKey } from "../../functions/health/index.js";
+import type { JobSpec } from "../../functions/http-function.js";
+import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
-import type { QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import { createRedisClient } from "./redis.js";
 
@@ -9,25 +10,16 @@ const closeBudgetMs = 4000;
 /** Of the close budget, how long running jobs get to finish before they are asked to stop. */
 const finishBudgetMs = 1500;
 
-export interface JobWorkerSpec {
-  queue: QueueName;
-  processor: Processor;
-  concurrency?: number;
-  /**
-   * How often a job may be found stalled (its worker died mid-job) and still be resumed; past it
-   * BullMQ fails the job. Default BullMQ's 1. Jobs with their own deadline set it high.
-   */
-  maxStalledCount?: number;
-}
-
 /** The reason handed to processors' abort signals when the process stops. */
 export const shutdownReason = "worker shutting down";
 
 /**
- * Runs BullMQ workers for the given processors. Each announces itself in a heartbeat set so
- * `/health` can tell "jobs waiting, nobody consuming" apart from a merely busy queue.
+ * Runs BullMQ workers for the functions' job specs. A job whose data fails its spec's schema can
+ * never succeed: it fails at once (UnrecoverableError) instead of being retried. Each worker
+ * announces itself in a heartbeat set so `/health` can tell "jobs waiting, nobody consuming"
+ * apart from a merely busy queue.
  */
-export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; logger: Logger; specs: readonly JobWorkerSpec[]; workerId: string }) {
+export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; logger: Logger; clock: Clock; specs: readonly JobSpec[]; workerId: string }) {
   let stopping = false;
   const heartbeat = createRedisClient(options.redisUrl, options.logger, { maxRetriesPerRequest: 2, connectionName: "archive-heartbeat" });
   const workers = options.specs.map((spec) => {
@@ -36,8 +28,10 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     // A job interrupted by shutdown goes back to the queue untouched (no attempt used, no failure
     // recorded), so the next start resumes it at once instead of after a stall timeout.
     const processor: Processor = async (job, token, signal) => {
+      const parsed = spec.schema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`${spec.queue} job ${job.id ?? "?"} has malformed data: ${parsed.error.message}`);
       try {
-        return await spec.processor(job, token, signal);
+        return await spec.process(parsed.data, job, signal);
       } catch (error) {
         if (!stopping || !signal?.aborted || !token) throw error;
         await job.moveToWait(token);
@@ -47,7 +41,7 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
     const worker = new Worker(spec.queue, processor, {
       connection,
       prefix: options.keys.queuePrefix,
-      concurrency: spec.concurrency ?? 1,
+      concurrency: spec.concurrency,
       ...(spec.maxStalledCount === undefined ? {} : { maxStalledCount: spec.maxStalledCount }),
     });
     worker.on("failed", (job, error) =>
@@ -63,7 +57,7 @@ export function startJobWorkers(options: { redisUrl: string; keys: RedisKeys; lo
   });
 
   const beat = async () => {
-    const now = Date.now();
+    const now = options.clock.now();
     const pipeline = heartbeat.pipeline();
     for (const { spec } of workers) {
       const key = workerHeartbeatKey(options.keys, spec.queue);

@@ -1,7 +1,8 @@
 import { createModalEndpointSource } from "../../gpu/modal-endpoints.js";
 import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import type { Clock } from "../../shared/clock.js";
-import type { Config, InferenceEndpointConfig } from "../../shared/config.js";
+import type { Config } from "../../functions/compose.js";
+import type { InferenceEndpointConfig } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import { createNodeHttpTransport } from "./http-transport.js";
 

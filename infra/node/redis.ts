@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
-import type { RedisProvider } from "../../functions/deps.js";
+import type { RedisProvider } from "../../functions/platform.js";
 import { serviceUnavailable } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { StartupError } from "./serve.js";

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from "../../shared/config.js";
+import { ConfigError } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { assertSafeToListen } from "../../shared/listen-safety.js";
 import { createLogger } from "../../shared/logger.js";
 import { composeNode } from "./compose.js";

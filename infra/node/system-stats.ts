@@ -1,5 +1,5 @@
 import { cpus, freemem, loadavg, totalmem } from "node:os";
-import type { SystemStats } from "../../functions/deps.js";
+import type { SystemStats } from "../../functions/platform.js";
 
 /** Host-wide figures as the original reported them; CPU is the 1-minute load per core. */
 export function readSystemStats(): SystemStats {

@@ -1,7 +1,7 @@
 import { createPoolVoiceBackend, type Synthesizer, type Transcriber } from "../../functions/voice/index.js";
 import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import type { Clock } from "../../shared/clock.js";
-import type { Config } from "../../shared/config.js";
+import type { Config } from "../../functions/compose.js";
 import type { Logger } from "../../shared/logger.js";
 import { createNodeHttpTransport } from "./http-transport.js";
 import { createFlite } from "./voice-flite.js";

@@ -1,29 +1,27 @@
-import { createApp } from "../../functions/app.js";
-import { createChatFunction } from "../../functions/chat/index.js";
-import { createLibraryFunction } from "../../functions/library/index.js";
-import { createMemoryFunction } from "../../functions/memory/index.js";
-import { createOpenAIFunction } from "../../functions/openai/index.js";
-import { createRemoteSandboxBackend, createSandboxFunction, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
-import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, createVoiceFunction, voiceServiceUrl } from "../../functions/voice/index.js";
-import { createUiFunction } from "../../functions/ui/index.js";
-import { createPoolEmbedder } from "../../shared/embeddings/index.js";
-import { createQueueProvider } from "../../shared/queues.js";
-import { createConfiguredReranker } from "../../shared/retrieval/index.js";
-import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
-import { createDotKernel, createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import type { Hono } from "hono";
+import type { AppEnv } from "../../functions/app-env.js";
+import { composeFunctions, loadConfig } from "../../functions/compose.js";
+import { createRemoteSandboxBackend, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
+import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, voiceServiceUrl } from "../../functions/voice/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { ConfigError, loadConfig, type ConfigSource } from "../../shared/config.js";
+import { ConfigError, type ConfigSource } from "../../shared/config.js";
+import { createPoolEmbedder } from "../../shared/embeddings/index.js";
+import { misconfigured } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
+import { toProblem } from "../../shared/problem.js";
+import { createQueueProvider } from "../../shared/queues.js";
 import { redactUrl } from "../../shared/redact.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
+import scoresModule from "../../shared/vector-index/dot-kernel.wasm";
+import { createDotKernel, createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { version } from "../../shared/version.js";
 import { createPerRequestRedis } from "./redis.js";
 import { createBindingUiAssets, type AssetsBinding } from "./ui-assets.js";
 
 /** Vars and secrets are strings; bindings (ASSETS) are objects. */
 type WorkerEnv = Record<string, unknown> & { ASSETS?: AssetsBinding };
-type App = ReturnType<typeof createApp>;
+type App = Hono<AppEnv>;
 
 /**
  * The Cloudflare Workers composition root. `env` only exists inside `fetch`, so the app is built
@@ -50,28 +48,6 @@ function build(env: WorkerEnv): App {
     request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
     model: config.embeddings.model ?? "",
   });
-  // Archival needs a cold store, which lives on Node: no coldStore here, so those endpoints answer 501.
-  const replicas = createVectorReplicaCache({ kernel: createDotKernel({ module: scoresModule }) });
-  const queues = createQueueProvider(keys);
-  const memory = createMemoryFunction({ keys, clock, ids, config, logger, pool, embedder, redis, replicas, queues });
-  const library = createLibraryFunction({
-    config, keys, clock, ids, logger, embedder, replicas, queues, redis,
-    reranker: createConfiguredReranker(config.library.rerank, (path, init) => pool.request(path, init)),
-  });
-  // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
-  const sandbox = createSandboxFunction({
-    config: config.sandbox,
-    clock,
-    backend: config.sandbox.url ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey }) : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
-  });
-  const chat = createChatFunction({
-    pool, keys, clock, ids, config, logger,
-    retrievers: [memory.retriever, library.retriever],
-    retrievalBudgetMs: config.chat.retrievalBudgetMs,
-    engineRequestTimeoutMs: config.inference.requestTimeoutMs,
-    capture: memory.capture,
-    codeRunner: sandbox.service,
-  });
   // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
   const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
     endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
@@ -81,37 +57,33 @@ function build(env: WorkerEnv): App {
     defaultVoice: config.voice.defaultVoice,
   });
   const unconfigured = createUnconfiguredVoiceBackend();
-  const voice = createVoiceFunction({
-    transcriber: remote.transcriber ?? unconfigured.transcriber,
-    synthesizer: remote.synthesizer ?? unconfigured.synthesizer,
-    chat: chat.service,
-    config,
-    clock,
-  });
-  const openai = createOpenAIFunction({
-    chat: chat.service, pool, keys, clock, ids, config, startedAt: clock.now(),
-    embeddings: { embedder, model: config.embeddings.model ?? "" },
-  });
-  return createApp({
-    config,
-    logger,
-    clock,
-    ids,
-    keys,
-    redis,
-    version,
-    startedAt: clock.now(),
-    systemStats: () => null,
-    pool,
-    functions: [chat, openai, memory.fn, library.fn, sandbox.fn, voice.fn, createUiFunction({ assets: createBindingUiAssets(env.ASSETS) })],
-    metricsSources: [memory.metricsSource, library.metricsSource, sandbox.metricsSource, voice.metricsSource],
-    extraChecks: [sandbox.check],
-    serviceUrls: {
-      redis: redactUrl(config.redisUrl),
-      inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),
-      voice: voiceServiceUrl(config),
+  const composition = composeFunctions(
+    {
+      config, logger, clock, ids, keys, redis, pool, embedder, version,
+      startedAt: clock.now(),
+      systemStats: () => null,
+      replicas: createVectorReplicaCache({ kernel: createDotKernel({ module: scoresModule }) }),
+      queues: createQueueProvider(keys),
     },
-  });
+    {
+      // Archival needs a cold store, which lives on Node: none here, so those endpoints answer 501.
+      memory: { coldStore: undefined },
+      // A Worker cannot spawn processes: code runs on the Node tier at SANDBOX_URL, or not at all.
+      sandbox: config.sandbox.url
+        ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
+        : unavailableSandboxBackend("Workers cannot spawn processes; set SANDBOX_URL to a Node tier that runs the sandbox"),
+      voice: { transcriber: remote.transcriber ?? unconfigured.transcriber, synthesizer: remote.synthesizer ?? unconfigured.synthesizer },
+      ui: createBindingUiAssets(env.ASSETS),
+    },
+    {
+      serviceUrls: {
+        redis: redactUrl(config.redisUrl),
+        inference: config.inference.endpoints.map((endpoint) => redactUrl(endpoint.url)).join(", "),
+        voice: voiceServiceUrl(config),
+      },
+    },
+  );
+  return composition.app;
 }
 
 let app: App | undefined;
@@ -121,11 +93,8 @@ export default {
     try {
       app ??= build(env);
     } catch (error) {
-      const detail = error instanceof ConfigError ? error.problems.join("; ") : "configuration could not be loaded";
-      return Response.json(
-        { type: "https://archive.dev/problems/misconfigured", title: "Misconfigured", status: 500, detail, code: "misconfigured", requestId: "none" },
-        { status: 500, headers: { "content-type": "application/problem+json" } },
-      );
+      const problem = misconfigured(error instanceof ConfigError ? error.problems.join("; ") : "configuration could not be loaded");
+      return new Response(JSON.stringify(toProblem(problem, "none")), { status: 500, headers: { "content-type": "application/problem+json" } });
     }
     return app.fetch(request, env, context as never);
   },

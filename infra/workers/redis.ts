@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import type { RedisProvider } from "../../functions/deps.js";
+import type { RedisProvider } from "../../functions/platform.js";
 
 /**
  * workerd forbids I/O objects shared across requests: a module-level ioredis client hangs on the

@@ -23,7 +23,7 @@ import { createInferencePool } from "../../gpu/pool.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createPdfExtraction } from "../../infra/node/pdf-extraction.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
 import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../shared/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";

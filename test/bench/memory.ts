@@ -17,7 +17,7 @@ import { createChatFunction } from "../../functions/chat/index.js";
 import { createMemoryFunction, type MemoryFunction } from "../../functions/memory/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";

@@ -9,7 +9,7 @@
 import { createVoiceFunction, readWavInfo } from "../../functions/voice/index.js";
 import { createNodeVoice } from "../../infra/node/voice.js";
 import { systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { silentLogger } from "../../shared/logger.js";
 import { requireVoiceTools } from "../voice-support.js";
 

@@ -7,9 +7,10 @@ import { inject } from "vitest";
 import type { EmulatedEngineOptions } from "../../emulator/engine/index.js";
 import { composeNode, type NodeComposition } from "../../infra/node/compose.js";
 import { serveHttp } from "../../infra/node/serve.js";
-import { loadConfig, type ConfigSource } from "../../shared/config.js";
+import { type ConfigSource } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { silentLogger } from "../../shared/logger.js";
-import { queueNames } from "../../shared/queues.js";
+import { memoryQueues } from "../../functions/memory/index.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { startEngineServer } from "../engine-server.js";
 
@@ -50,7 +51,7 @@ export async function startArchiveServer(options: { env?: ConfigSource; engine?:
   const system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger });
   const http = await serveHttp(system.app.fetch, "127.0.0.1", 0);
   const redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  const captures = new Queue(queueNames.memoryCapture, { connection: redis, prefix: createRedisKeys(config.redisPrefix).queuePrefix });
+  const captures = new Queue(memoryQueues.capture, { connection: redis, prefix: createRedisKeys(config.redisPrefix).queuePrefix });
   return {
     baseURL: `${http.url}/v1`,
     engine,

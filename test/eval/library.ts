@@ -15,7 +15,7 @@ import { decodeChunk, type StoredChunk } from "../../functions/library/chunk-dat
 import { createLibraryFunction } from "../../functions/library/index.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";

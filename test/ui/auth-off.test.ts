@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../emulator/redis-launcher.js";
 import { composeNode, type NodeComposition } from "../../infra/node/compose.js";
 import { serveHttp } from "../../infra/node/serve.js";
-import { loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../functions/compose.js";
 import { silentLogger } from "../../shared/logger.js";
 import { startEngineServer } from "../engine-server.js";
 import { chromiumMissing, openBrowser, type Browser } from "./browser.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Config } from "../../../shared/config.js";
+import type { ChatConfig } from "../../chat/index.js";
 
 /**
  * `POST /v1/responses` as Archive accepts it: the fields of openai-node's `ResponseCreateParams`
@@ -78,7 +78,7 @@ const metadata = z
   .refine((value) => Object.keys(value).length <= 16, "at most 16 keys")
   .nullish();
 
-export function createResponseRequestSchema(limits: Pick<Config["chat"], "maxTokens">) {
+export function createResponseRequestSchema(limits: Pick<ChatConfig["chat"], "maxTokens">) {
   return z.looseObject({
     model: z.string().min(1).max(256).optional(),
     input: z.union([text, z.array(inputItemSchema)]).optional(),

@@ -1,9 +1,10 @@
+import { type RequestScope } from "../../request-scope.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { testRedis } from "../../../test/redis.js";
 import { createIdGenerator, systemClock } from "../../../shared/clock.js";
 import { silentLogger } from "../../../shared/logger.js";
 import { createRedisKeys } from "../../../shared/redis-keys.js";
-import type { ChatScope, ChatService, CompletionRequestBody } from "../../chat/index.js";
+import type { ChatService, CompletionRequestBody } from "../../chat/index.js";
 import { createResponseRequestSchema } from "./schema.js";
 import { createResponsesService } from "./service.js";
 import { createResponseStore } from "./store.js";
@@ -40,7 +41,7 @@ function recordingChat() {
   return { chat, requests };
 }
 
-const scopeFor = (tenant: string): ChatScope => ({
+const scopeFor = (tenant: string): RequestScope => ({
   tenant, endUser: "default", requestId: "r", redis: async () => redis, signal: undefined, logger: silentLogger,
 });
 

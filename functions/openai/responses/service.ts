@@ -1,7 +1,8 @@
+import { type RequestScope } from "../../request-scope.js";
 import type { ChatMessage } from "../../../gpu/openai-types.js";
 import type { Clock, IdGenerator } from "../../../shared/clock.js";
 import { notFound, serviceUnavailable } from "../../../shared/errors.js";
-import type { ChatScope, ChatService, ClientMessage, CompletionRequestBody } from "../../chat/index.js";
+import type { ChatService, ClientMessage, CompletionRequestBody } from "../../chat/index.js";
 import { unsupportedField } from "../errors.js";
 import { inputMessages, outputOf } from "./items.js";
 import { frameOf, responseObject, statusFor } from "./render.js";
@@ -28,9 +29,9 @@ export interface ResponsesServiceDeps {
 export type ResponseResult = { kind: "json"; response: ResponseObject } | { kind: "stream"; body: ReadableStream<Uint8Array> };
 
 export interface ResponsesService {
-  create(body: ResponseRequestBody, scope: ChatScope): Promise<ResponseResult>;
-  retrieve(id: string, scope: ChatScope): Promise<ResponseObject>;
-  remove(id: string, scope: ChatScope): Promise<void>;
+  create(body: ResponseRequestBody, scope: RequestScope): Promise<ResponseResult>;
+  retrieve(id: string, scope: RequestScope): Promise<ResponseObject>;
+  remove(id: string, scope: RequestScope): Promise<void>;
 }
 
 /** Storing a response delays its end; past this it is given up (and the response fails). */
@@ -44,7 +45,7 @@ const responseMissing = (id: string, path?: string) => {
 export function createResponsesService(deps: ResponsesServiceDeps): ResponsesService {
   const { chat, store, clock, ids } = deps;
 
-  const save = async (scope: ChatScope, stored: StoredResponse): Promise<void> => {
+  const save = async (scope: RequestScope, stored: StoredResponse): Promise<void> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), storeBudgetMs);

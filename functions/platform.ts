@@ -1,6 +1,10 @@
 import type { Redis } from "ioredis";
 import type { Clock, IdGenerator } from "../shared/clock.js";
-import type { Config } from "../shared/config.js";
+import type { CoreConfig } from "../shared/config.js";
+import type { Embedder } from "../shared/embeddings/embedder.js";
+import type { QueueProvider } from "../shared/queues.js";
+import type { VectorReplicaCache } from "../shared/vector-index/index.js";
+import type { InferencePool } from "../gpu/pool-types.js";
 import type { AppError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import type { RedisKeys } from "../shared/redis-keys.js";
@@ -32,8 +36,21 @@ export interface SystemStats {
   memory_total_mb: number;
 }
 
-/** Everything the composition roots build once and hand to the app. */
-export interface CoreDeps {
+/** Runs `work` with a leased client and always releases it (jobs, the drop folder: work outside a request). */
+export async function withRedis<Result>(provider: RedisProvider, work: (redis: Redis) => Promise<Result>): Promise<Result> {
+  const lease = await provider.acquire();
+  try {
+    return await work(lease.redis);
+  } finally {
+    await lease.release();
+  }
+}
+
+/**
+ * Everything a runtime builds once and hands to every function (functions/compose.ts): the
+ * config, the clients, and host facts. Only what differs per runtime beyond this is an adapter.
+ */
+export interface Platform<Config extends CoreConfig = CoreConfig> {
   config: Config;
   logger: Logger;
   clock: Clock;
@@ -44,4 +61,10 @@ export interface CoreDeps {
   /** When this process (or isolate) started, epoch ms: the base of `uptime_seconds`. */
   startedAt: number;
   systemStats: () => SystemStats | null;
+  pool: InferencePool;
+  /** The process's one embedder (local model threads on Node, the pool's `/v1/embeddings` elsewhere). */
+  embedder: Embedder & Required<Pick<Embedder, "embedWithUsage">>;
+  /** The process's one vector replica cache (see shared/vector-index). */
+  replicas: VectorReplicaCache;
+  queues: QueueProvider;
 }
