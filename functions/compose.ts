@@ -23,7 +23,7 @@ import { voiceFunction } from "./voice/index.js";
 export const functionModules = [memoryFunction, libraryFunction, sandboxFunction, chatFunction, openaiFunction, voiceFunction, uiFunction] as const;
 
 /** A module of any section, adapter and built type (`create` is a method, so its parameter is bivariant). */
-type AnyModule = FunctionModule<string, unknown, unknown, HttpFunction>;
+export type AnyModule = FunctionModule<string, unknown, unknown, HttpFunction>;
 // A module without config has the section `unknown`, which would swallow the others in a union.
 type Parts<Module> =
   Module extends FunctionModule<infer Name, infer Section, infer Adapter, infer Built>
@@ -46,11 +46,12 @@ export type Config = ConfigOfModules<typeof functionModules>;
 export type Adapters = AdaptersOf<typeof functionModules>;
 export type FunctionName = (typeof functionModules)[number]["name"];
 
-const slicesOf = (modules: readonly AnyModule[]) => modules.flatMap((module): ConfigSlice<unknown>[] => (module.config ? [module.config] : []));
+/** The config slices of these modules, for `loadConfig` from shared/config.ts. */
+export const configSlicesOf = (modules: readonly AnyModule[]) => modules.flatMap((module): ConfigSlice<unknown>[] => (module.config ? [module.config] : []));
 
 /** The one config loader of a deployment: the platform's variables and every function's. */
 export function loadConfig(source: ConfigSource): Config {
-  return loadSlices(source, slicesOf(functionModules)) as Config;
+  return loadSlices(source, configSlicesOf(functionModules)) as Config;
 }
 
 /** Every variable with its documentation, grouped as README.md's configuration table shows them. */

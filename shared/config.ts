@@ -15,6 +15,8 @@ export const flag = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((
 export interface ConfigVariable {
   schema: z.ZodType;
   doc: string;
+  /** The default as the docs say it, where the code computes it (e.g. from the CPU count). */
+  defaultDoc?: string;
 }
 export type ConfigVariables = Readonly<Record<string, ConfigVariable>>;
 type Parsed<Variables extends ConfigVariables> = { [Key in keyof Variables]: z.output<Variables[Key]["schema"]> };
@@ -56,7 +58,7 @@ export const coreVariables = {
   INFERENCE_QUEUE_TIMEOUT_MS: { schema: integer(1, 600000).default(10000), doc: "Longest a request waits in the queue before 429." },
   INFERENCE_CONNECT_TIMEOUT_MS: { schema: integer(1, 600000).default(3000), doc: "Longest wait for an endpoint's response headers (connecting included) on a stream or GET; past it the request is retried on another endpoint. A non-streamed POST waits this plus INFERENCE_FIRST_TOKEN_TIMEOUT_MS for its headers, since vLLM sends them only with the finished answer." },
   INFERENCE_FIRST_TOKEN_TIMEOUT_MS: { schema: integer(1, 600000).default(60000), doc: "Longest wait, once headers arrived, for the first byte of the body (a streamed reply's first token)." },
-  INFERENCE_REQUEST_TIMEOUT_MS: { schema: integer(1, 3600000).default(120000), doc: "Total deadline of a non-streamed chat completion, from the moment chat sends it (a wait in the pool's queue included): past it the client gets 504." },
+  INFERENCE_REQUEST_TIMEOUT_MS: { schema: integer(1, 3600000).default(120000), doc: "Total deadline of a non-streamed chat completion, from the moment chat sends it (a wait in the pool's queue included): past it the client gets 504 `engine_timeout`. Streams are bounded by the two timeouts above and then run as long as tokens keep coming." },
   INFERENCE_PROBE_INTERVAL_MS: { schema: integer(100, 3600000).default(5000), doc: "How often endpoints' `/health` is probed." },
   INFERENCE_COOLDOWN_MS: { schema: integer(0, 3600000).default(5000), doc: "How long a failing endpoint is skipped before it is tried again." },
   INFERENCE_MODAL_APP: { schema: z.string().optional(), doc: "Modal app name to discover the vLLM web endpoint from (with INFERENCE_MODAL_FUNCTION; auth via MODAL_TOKEN_ID / MODAL_TOKEN_SECRET)." },
@@ -64,7 +66,7 @@ export const coreVariables = {
   MODAL_ENVIRONMENT: { schema: z.string().optional(), doc: "Modal environment to look the app up in." },
   EMBEDDINGS: { schema: z.enum(["local", "pool"]).default("local"), doc: "`local`: offline Universal Sentence Encoder lite (512-d). `pool`: the engine's `/v1/embeddings`." },
   EMBEDDINGS_MODEL: { schema: z.string().optional(), doc: "Embedding model served by the pool's `/v1/embeddings`; required when EMBEDDINGS=pool." },
-  EMBEDDINGS_THREADS: { schema: integer(1, 64).optional(), doc: "Worker threads running the local model (EMBEDDINGS=local), each with its own copy of the model (~150 MB); default min(2, CPU cores)." },
+  EMBEDDINGS_THREADS: { schema: integer(1, 64).optional(), defaultDoc: "min(2, CPU cores)", doc: "Worker threads running the local model (EMBEDDINGS=local), each with its own copy of the model (~150 MB); default min(2, CPU cores)." },
 } as const satisfies ConfigVariables;
 
 type CoreRaw = Parsed<typeof coreVariables>;

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import type { EmulatedEngineOptions } from "../emulator/engine/index.js";
-import { composeModules, functionModules, loadConfig, type Config, type FunctionName, type FunctionsOf } from "../functions/compose.js";
+import { composeModules, configSlicesOf, functionModules, type AnyModule, type Config, type FunctionName, type FunctionsOf } from "../functions/compose.js";
 import { readQueueCounts } from "../functions/health/index.js";
 import { memoryQueues, type ColdStore } from "../functions/memory/index.js";
 import type { Platform } from "../functions/platform.js";
@@ -21,7 +21,7 @@ import { createFileColdStore } from "../infra/node/cold-store-files.js";
 import { startJobWorkers } from "../infra/node/job-workers.js";
 import { createFileUiAssets } from "../infra/node/ui-assets.js";
 import { createIdGenerator, systemClock, type Clock } from "../shared/clock.js";
-import type { ConfigSource } from "../shared/config.js";
+import { loadConfig, type ConfigSource } from "../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../shared/embeddings/index.js";
 import { createLogger } from "../shared/logger.js";
 import { createQueueProvider } from "../shared/queues.js";
@@ -70,6 +70,8 @@ export interface HarnessOptions {
   seams?: Partial<Seams>;
   /** Run the functions' BullMQ workers (and schedulers) in this harness. */
   workers?: boolean;
+  /** Modules composed after Archive's own (a test's example function), config included. */
+  modules?: readonly AnyModule[];
 }
 
 type Functions = FunctionsOf<typeof functionModules>;
@@ -109,7 +111,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const { redis, prefix: fresh, url } = testRedis();
   const prefix = options.prefix ?? fresh;
   const dataDir = await mkdtemp(join(tmpdir(), "archive-harness-"));
-  const config = loadConfig({
+  const extra = options.modules ?? [];
+  const source: ConfigSource = {
     ARCHIVE_API_KEYS: `${harnessKeys.alice}:alice,${harnessKeys.bob}:bob`,
     ARCHIVE_DATA_DIR: dataDir,
     REDIS_PREFIX: prefix,
@@ -121,7 +124,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     // Two cores shared with other suites: a skipped retrieval would fail a test for the machine's load.
     CHAT_RETRIEVAL_BUDGET_MS: "2000",
     ...options.env,
-  });
+  };
+  const config = loadConfig(source, configSlicesOf([...functionModules, ...extra])) as Config;
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: "debug", sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
   const clock = options.clock ?? systemClock;
@@ -147,8 +151,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const coldStore = options.coldStore === false ? undefined : options.coldStore ? options.coldStore(files) : files;
   const selected = options.functions ? functionModules.filter((module) => options.functions!.includes(module.name)) : functionModules;
   const composition = composeModules(
-    // The subset keeps every module's types; only the selected ones are built.
-    selected as unknown as typeof functionModules,
+    // The subset keeps every module's types; only the selected ones (and a test's extras) are built.
+    [...selected, ...extra] as unknown as typeof functionModules,
     platform,
     {
       memory: { coldStore },

@@ -13,7 +13,7 @@ const dot = (left: readonly number[], right: readonly number[]) => left.reduce((
 
 beforeAll(async () => {
   // The default embedder of a Node deployment, the one memory and the library use (the pool's is
-  // covered on every runtime by test/contract/openai-routes.ts).
+  // covered on every runtime by test/contract/openai.ts).
   archive = await startArchiveServer({ env: { EMBEDDINGS: "local" } });
 });
 afterAll(() => archive?.close());

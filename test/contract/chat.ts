@@ -25,7 +25,7 @@ interface ArchiveFields {
   archive?: { session_id: string | null; retrieved: unknown[] };
 }
 
-export function chatContract(target: () => ContractTarget) {
+export default function chatContract(target: () => ContractTarget) {
   describe("chat", () => {
     const modelOf = async (client: OpenAI) => {
       const page = await client.models.list();

@@ -6,7 +6,7 @@ import { jsonBody, withKey, type ContractTarget } from "./target.js";
  * The library over HTTP, the same on every runtime. Ingestion jobs always run on Node (workerd
  * only enqueues), so each runtime's runner must have library workers consuming the queue.
  */
-export function libraryContract(target: () => ContractTarget) {
+export default function libraryContract(target: () => ContractTarget) {
   describe("library", () => {
     const run = crypto.randomUUID().slice(0, 8);
     // Compound ids are one BM25 term each, so these find exactly their document on any embedder.

@@ -21,7 +21,7 @@ interface Item {
 
 const nonce = () => crypto.randomUUID().slice(0, 8);
 
-export function memoryContract(target: () => MemoryContractTarget) {
+export default function memoryContract(target: () => MemoryContractTarget) {
   const call = (path: string, init?: RequestInit) => target().fetch(path, init);
   const add = async (message: string, key = target().keys.alice, extra: Record<string, unknown> = {}) => {
     const response = await call("/memories", jsonBody(key, { message, ...extra }));

@@ -14,7 +14,7 @@ interface Result {
  * bubblewrap themselves; workerd forwards it to a Node tier (SANDBOX_URL). The escape cases are
  * in test/sandbox-escape.test.ts, against the backend itself.
  */
-export function sandboxContract(target: () => ContractTarget) {
+export default function sandboxContract(target: () => ContractTarget) {
   const execute = (body: unknown, key = target().keys.alice) => target().fetch("/sandbox/execute", jsonBody(key, body));
   const run = async (body: unknown) => {
     const response = await execute(body);

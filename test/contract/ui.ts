@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ContractTarget } from "./target.js";
 
 /** The web UI as every runtime serves it: the built page and its assets, public, under a strict CSP. */
-export function uiContract(target: () => ContractTarget) {
+export default function uiContract(target: () => ContractTarget) {
   describe("web UI", () => {
     it("serves the built page at /ui/ without a key, under a strict Content-Security-Policy", async () => {
       const page = await target().fetch("/ui/");

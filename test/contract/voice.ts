@@ -7,7 +7,7 @@ import { jsonBody, type ContractTarget } from "./target.js";
  * Voice over HTTP, the same on every runtime: the local tools in-process and in the emulator, the
  * pool's OpenAI-audio servers in workerd (flite and pocketsphinx cannot run in a Worker).
  */
-export function voiceContract(target: () => ContractTarget) {
+export default function voiceContract(target: () => ContractTarget) {
   describe("voice", () => {
     const client = () =>
       new OpenAI({

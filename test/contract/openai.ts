@@ -8,7 +8,7 @@ import { jsonBody, withKey, type ContractTarget } from "./target.js";
  * `/v1/models/:id`, `/v1/embeddings`, `/v1/completions` and `/v1/responses` through the official
  * openai SDK, on every runtime (on Workers the embedder is the pool's).
  */
-export function openaiRoutesContract(target: () => ContractTarget) {
+export default function openaiRoutesContract(target: () => ContractTarget) {
   describe("openai routes", () => {
     const engineModel = async () => {
       const page = await openai(target(), target().keys.alice).models.list();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
-import { assertSafeToListen } from "./listen-safety.js";
+import { loadConfig } from "../functions/compose.js";
+import { ConfigError } from "../shared/config.js";
+import { assertSafeToListen } from "../shared/listen-safety.js";
 
 describe("loadConfig", () => {
   it("gives working defaults with nothing set", () => {
