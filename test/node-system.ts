@@ -15,7 +15,7 @@ import { startEngineServer } from "./engine-server.js";
  * Retrieval gets 2 s instead of chat's 300 ms: with speech tools and other suites sharing two
  * cores, a skipped retrieval would fail a test for the machine's load, not for Archive.
  */
-export async function startNodeSystem(env: ConfigSource = {}, options: { retrievalBudgetMs?: number } = { retrievalBudgetMs: 2000 }): Promise<{ system: NodeComposition; close(): Promise<void> }> {
+export async function startNodeSystem(env: ConfigSource = {}): Promise<{ system: NodeComposition; close(): Promise<void> }> {
   const engine = await startEngineServer();
   const dataDir = await mkdtemp(join(tmpdir(), "archive-inprocess-"));
   const config = loadConfig({
@@ -23,9 +23,10 @@ export async function startNodeSystem(env: ConfigSource = {}, options: { retriev
     ARCHIVE_DATA_DIR: dataDir,
     REDIS_PREFIX: `inprocess-${crypto.randomUUID().slice(0, 8)}`,
     INFERENCE_ENDPOINTS: engine.url,
+    CHAT_RETRIEVAL_BUDGET_MS: "2000",
     ...env,
   });
-  const system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger, workers: true, ...options });
+  const system = composeNode({ config, redisUrl: inject("redisUrl"), logger: silentLogger, workers: true });
   await system.ready;
   return {
     system,
