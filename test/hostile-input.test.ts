@@ -78,8 +78,8 @@ describe("hostile input", () => {
     expect(result.state).toBe("failed");
     expect(result.error).toMatchObject({ code: "pdf_over_budget", message: expect.stringContaining("operators") });
     expect(polls).toBeGreaterThan(0);
-    // /health itself runs a real sandbox program (~100 ms of process start on these two cores) beside
-    // the other test files; the freeze this guards against was 21–31 s.
+    // /health runs real checks (a sandbox program at most every 10 s, an embedding) beside the other
+    // test files on two cores; the freeze this guards against was 21–31 s.
     expect(p95Ms).toBeLessThan(400);
     expect(slowestMs).toBeLessThan(1000);
   }, 120_000);

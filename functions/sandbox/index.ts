@@ -23,7 +23,7 @@ export function createSandboxFunction(deps: { backend: SandboxBackend; config: S
     name: "sandbox",
     routes: createSandboxRoutes(service),
     needs: [],
-    checks: [createSandboxCheck(service)],
+    checks: [createSandboxCheck(service, deps.clock)],
     metrics: [createSandboxMetricsSource(service)],
     // Chat's `run_code` tool.
     provides: { codeRunner: service },
