@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Clock, IdGenerator } from "../shared/clock.js";
 import type { CoreConfig } from "../shared/config.js";
 import type { Embedder } from "../shared/embeddings/embedder.js";
+import { createPoolEmbedder } from "../shared/embeddings/pool-embedder.js";
 import type { QueueProvider } from "../shared/queues.js";
 import type { VectorReplicaCache } from "../shared/vector-index/index.js";
 import type { InferencePool } from "../gpu/pool-types.js";
@@ -67,4 +68,9 @@ export interface Platform<Config extends CoreConfig = CoreConfig> {
   /** The process's one vector replica cache (see shared/vector-index). */
   replicas: VectorReplicaCache;
   queues: QueueProvider;
+}
+
+/** Embeddings from the pool's `/v1/embeddings` (what Workers always use, and Node with EMBEDDINGS=pool). */
+export function createPoolEmbedderOn(pool: Pick<InferencePool, "request">, model: string): Platform["embedder"] {
+  return createPoolEmbedder({ request: (path, init) => pool.request(path, init), model });
 }

@@ -12,7 +12,7 @@ import type { EmulatedEngineOptions } from "../emulator/engine/index.js";
 import { composeModules, configSlicesOf, functionModules, type AnyModule, type Config, type FunctionName, type FunctionsOf } from "../functions/compose.js";
 import { readQueueCounts } from "../functions/health/index.js";
 import { memoryQueues, type ColdStore } from "../functions/memory/index.js";
-import type { Platform } from "../functions/platform.js";
+import { createPoolEmbedderOn, type Platform } from "../functions/platform.js";
 import { unavailableSandboxBackend, type SandboxBackend } from "../functions/sandbox/index.js";
 import type { Seams } from "../functions/seams.js";
 import { createUnconfiguredVoiceBackend, type VoiceBackend } from "../functions/voice/index.js";
@@ -22,7 +22,7 @@ import { startJobWorkers } from "../infra/node/job-workers.js";
 import { createFileUiAssets } from "../infra/node/ui-assets.js";
 import { createIdGenerator, systemClock, type Clock } from "../shared/clock.js";
 import { loadConfig, type ConfigSource } from "../shared/config.js";
-import { createPoolEmbedder, type Embedder } from "../shared/embeddings/index.js";
+import type { Embedder } from "../shared/embeddings/index.js";
 import { createLogger } from "../shared/logger.js";
 import { createQueueProvider } from "../shared/queues.js";
 import { createRedisKeys, type RedisKeys } from "../shared/redis-keys.js";
@@ -131,10 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const clock = options.clock ?? systemClock;
   const keys = createRedisKeys(prefix);
   const pool = createInferencePool({ endpoints: options.endpoints ?? config.inference.endpoints, config: config.inference, logger, clock: systemClock });
-  const poolEmbedder = createPoolEmbedder({
-    request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
-    model: config.embeddings.model ?? "",
-  });
+  const poolEmbedder = createPoolEmbedderOn(pool, config.embeddings.model ?? "");
   const embedder = options.embedder ?? poolEmbedder;
   const replicas = createVectorReplicaCache();
   const platform: Platform<Config> = {

@@ -1,10 +1,11 @@
 import { composeFunctions, type Composition, type Config } from "../../functions/compose.js";
+import { createPoolEmbedderOn } from "../../functions/platform.js";
 import { createRemoteSandboxBackend } from "../../functions/sandbox/index.js";
 import { voiceServiceUrl, type Synthesizer, type Transcriber } from "../../functions/voice/index.js";
 import { countTokens } from "../../functions/library/tokens.js";
 import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
+import type { Embedder } from "../../shared/embeddings/index.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
@@ -52,10 +53,7 @@ type NodeEmbedder = Embedder & Required<Pick<Embedder, "embedWithUsage">> & { wa
  */
 export function createEmbedder(config: Config, pool: Pick<InferencePool, "request">): NodeEmbedder {
   if (config.embeddings.provider === "local") return createLocalEmbedder({ threads: config.embeddings.threads });
-  const embedder = createPoolEmbedder({
-    request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
-    model: config.embeddings.model ?? "",
-  });
+  const embedder = createPoolEmbedderOn(pool, config.embeddings.model ?? "");
   return Object.assign(embedder, { close: async () => undefined });
 }
 

@@ -1,12 +1,12 @@
 import type { Hono } from "hono";
 import type { AppEnv } from "../../functions/app-env.js";
 import { composeFunctions, loadConfig } from "../../functions/compose.js";
+import { createPoolEmbedderOn } from "../../functions/platform.js";
 import { createRemoteSandboxBackend, unavailableSandboxBackend } from "../../functions/sandbox/index.js";
 import { createPoolVoiceBackend, createUnconfiguredVoiceBackend, voiceServiceUrl } from "../../functions/voice/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { ConfigError, type ConfigSource } from "../../shared/config.js";
-import { createPoolEmbedder } from "../../shared/embeddings/index.js";
 import { misconfigured } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import { toProblem } from "../../shared/problem.js";
@@ -44,10 +44,7 @@ function build(env: WorkerEnv): App {
   const redis = createPerRequestRedis(config.redisUrl);
   // The local embedder (TensorFlow.js, 27 MB of weights) cannot ship in a Worker: embeddings come from the pool.
   if (config.embeddings.provider !== "pool") throw new ConfigError(["EMBEDDINGS must be `pool` on Workers (with EMBEDDINGS_MODEL)"]);
-  const embedder = createPoolEmbedder({
-    request: (path, init) => pool.request(path, { method: init.method, body: init.body, signal: init.signal }),
-    model: config.embeddings.model ?? "",
-  });
+  const embedder = createPoolEmbedderOn(pool, config.embeddings.model ?? "");
   // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
   const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
     endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
