@@ -78,7 +78,8 @@ export interface Harness {
   app: ReturnType<typeof composeModules>["app"];
   /** A composed function by name; throws for one this harness did not compose. */
   fn<Name extends FunctionName>(name: Name): Functions[Name];
-  engine: Awaited<ReturnType<typeof startEngineServer>> | undefined;
+  /** The engine this harness started; throws for one sharing another harness's (`engineUrl`). */
+  engine: Awaited<ReturnType<typeof startEngineServer>>;
   engineUrl: string;
   pool: InferencePool;
   embedder: Embedder;
@@ -188,7 +189,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!fn) throw new Error(`this harness did not compose the ${name} function`);
       return fn;
     },
-    engine,
+    get engine() {
+      if (!engine) throw new Error("this harness shares another harness's engine (engineUrl)");
+      return engine;
+    },
     engineUrl,
     pool,
     embedder,
