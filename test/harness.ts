@@ -70,6 +70,8 @@ export interface HarnessOptions {
   seams?: Partial<Seams>;
   /** Run the functions' BullMQ workers (and schedulers) in this harness. */
   workers?: boolean;
+  /** `false`: the functions' Redis lease fails loudly, for a function that must not need Redis. */
+  redis?: false;
 }
 
 type Functions = FunctionsOf<typeof functionModules>;
@@ -137,7 +139,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const platform: Platform<Config> = {
     config, logger, clock, keys, pool, replicas,
     ids: createIdGenerator(clock),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
+    redis: {
+      acquire: async () => {
+        if (options.redis === false) throw new Error("this harness's functions must not need Redis");
+        return { redis, release: async () => undefined };
+      },
+    },
     version: "0.0.0-test",
     startedAt: clock.now(),
     systemStats: () => null,
