@@ -225,7 +225,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** A stand-in embedder reports no token counts (only `/v1/embeddings` reads them). Getters: `dimension` may change. */
-function withUsage(embedder: Embedder): Platform["embedder"] {
+export function withUsage(embedder: Embedder): Platform["embedder"] {
   return {
     get id() {
       return embedder.id;
