@@ -72,6 +72,8 @@ export interface HarnessOptions {
   workers?: boolean;
   /** Modules composed after Archive's own (a test's example function), config included. */
   modules?: readonly AnyModule[];
+  /** `false`: the functions' Redis lease fails loudly, for a function that must not need Redis. */
+  redis?: false;
 }
 
 type Functions = FunctionsOf<typeof functionModules>;
@@ -80,7 +82,8 @@ export interface Harness {
   app: ReturnType<typeof composeModules>["app"];
   /** A composed function by name; throws for one this harness did not compose. */
   fn<Name extends FunctionName>(name: Name): Functions[Name];
-  engine: Awaited<ReturnType<typeof startEngineServer>> | undefined;
+  /** The engine this harness started; throws for one sharing another harness's (`engineUrl`). */
+  engine: Awaited<ReturnType<typeof startEngineServer>>;
   engineUrl: string;
   pool: InferencePool;
   embedder: Embedder;
@@ -137,7 +140,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const platform: Platform<Config> = {
     config, logger, clock, keys, pool, replicas,
     ids: createIdGenerator(clock),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
+    redis: {
+      acquire: async () => {
+        if (options.redis === false) throw new Error("this harness's functions must not need Redis");
+        return { redis, release: async () => undefined };
+      },
+    },
     version: "0.0.0-test",
     startedAt: clock.now(),
     systemStats: () => null,
@@ -189,7 +197,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (!fn) throw new Error(`this harness did not compose the ${name} function`);
       return fn;
     },
-    engine,
+    get engine() {
+      if (!engine) throw new Error("this harness shares another harness's engine (engineUrl)");
+      return engine;
+    },
     engineUrl,
     pool,
     embedder,
@@ -215,7 +226,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** A stand-in embedder reports no token counts (only `/v1/embeddings` reads them). Getters: `dimension` may change. */
-function withUsage(embedder: Embedder): Platform["embedder"] {
+export function withUsage(embedder: Embedder): Platform["embedder"] {
   return {
     get id() {
       return embedder.id;

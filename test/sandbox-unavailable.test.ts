@@ -1,17 +1,13 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../functions/app.js";
-import { createSandboxFunction } from "../functions/sandbox/index.js";
-import { createBwrapSandboxBackend } from "../infra/node/sandbox-bwrap.js";
-import { createIdGenerator, systemClock } from "../shared/clock.js";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { loadConfig } from "../functions/compose.js";
+import { createBwrapSandboxBackend } from "../infra/node/sandbox-bwrap.js";
+import { systemClock } from "../shared/clock.js";
 import { silentLogger } from "../shared/logger.js";
-import { createRedisKeys } from "../shared/redis-keys.js";
-import { testRedis } from "./redis.js";
+import { post, startHarness, type Harness } from "./harness.js";
 
-const { redis, prefix } = testRedis();
 let dir: string;
 
 beforeAll(async () => {
@@ -23,33 +19,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await redis.quit();
   await rm(dir, { recursive: true, force: true });
 });
 
-function appWith(bwrapPath: string) {
-  const config = loadConfig({ REDIS_PREFIX: prefix, SANDBOX_UID_BASE: "62500" });
-  const sandbox = createSandboxFunction({
-    config: config.sandbox,
-    clock: systemClock,
-    backend: createBwrapSandboxBackend({ config: config.sandbox, logger: silentLogger, clock: systemClock, bwrapPath }),
-  });
-  return createApp({
-    config,
-    logger: silentLogger,
-    clock: systemClock,
-    ids: createIdGenerator(),
-    keys: createRedisKeys(prefix),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
-    version: "test",
-    startedAt: Date.now(),
-    systemStats: () => null,
-    pool: { check: async () => ({ endpoints: [{ url: "http://gpu:8000", state: "ready" }] }) },
-    serviceUrls: {},
-    functions: [sandbox.fn],
-    metricsSources: [sandbox.metricsSource],
-    extraChecks: [sandbox.check],
-  });
+const env = { SANDBOX_UID_BASE: "62500" };
+
+function harnessWith(bwrapPath: string): Promise<Harness> {
+  const config = loadConfig(env).sandbox;
+  const sandbox = createBwrapSandboxBackend({ config, logger: silentLogger, clock: systemClock, bwrapPath });
+  return startHarness({ functions: ["sandbox"], sandbox, env });
 }
 
 describe.each([
@@ -57,7 +35,9 @@ describe.each([
   ["bubblewrap is not installed", () => join(dir, "no-such-bwrap"), /apt-get install bubblewrap/],
 ])("when %s", (_, bwrapPath, reason) => {
   it("reports degraded health with the reason and refuses to run code with 503, never running it unsandboxed", async () => {
-    const app = appWith(bwrapPath());
+    const harness = await harnessWith(bwrapPath());
+    onTestFinished(() => harness.close());
+    const { app } = harness;
     const health = await app.request("/sandbox/health");
     expect(health.status).toBe(200);
     const report = await health.json();
@@ -66,11 +46,7 @@ describe.each([
     expect((await (await app.request("/health")).json()).status).toBe("degraded");
 
     const marker = join(dir, "ran");
-    const response = await app.request("/sandbox/execute", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ language: "python", code: `open(${JSON.stringify(marker)}, "w").write("ran")` }),
-    });
+    const response = await app.request("/sandbox/execute", post({ language: "python", code: `open(${JSON.stringify(marker)}, "w").write("ran")` }));
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("30");
     const problem = await response.json();

@@ -29,6 +29,9 @@ export interface VoiceFunctionDeps {
   clock: Clock;
 }
 
+/** The HTTP function, plus its service for tools that drive it directly (the voice benchmark). */
+export type VoiceFunction = HttpFunction & { service: VoiceService };
+
 /** JSON escaping and multi-byte UTF-8 can make a body several times its character count. */
 const bytesPerInputChar = 4;
 
@@ -37,7 +40,7 @@ const bytesPerInputChar = 4;
  * spoken chat turn. Local backends are CPU work on this machine, so they get a concurrency limit
  * here; the pool limits, queues and fails over on its own.
  */
-export function createVoiceFunction(deps: VoiceFunctionDeps): HttpFunction {
+export function createVoiceFunction(deps: VoiceFunctionDeps): VoiceFunction {
   const { voice } = deps.config;
   const limiter = createVoiceLimiter({
     concurrency: voice.concurrency,
@@ -68,13 +71,14 @@ export function createVoiceFunction(deps: VoiceFunctionDeps): HttpFunction {
     ownChecks: [createVoiceCheck({ backend, clock: deps.clock })],
     bodyLimits,
     metrics: [metrics.source(() => ({ backends, local_slots: limiter.snapshot() }))],
+    service,
   };
 }
 
 export type { VoiceConfig };
 
 /** The runtime's backends (local tools on Node, the pool's audio servers anywhere); a spoken turn is a chat turn. */
-export const voiceFunction = defineFunction<"voice", VoiceConfig, VoiceBackend>({
+export const voiceFunction = defineFunction<"voice", VoiceConfig, VoiceBackend, VoiceFunction>({
   name: "voice",
   config: voiceConfig,
   create: ({ platform, seams, adapter }) => createVoiceFunction({ ...adapter, chat: seams.chat, config: platform.config, clock: platform.clock }),

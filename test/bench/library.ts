@@ -17,23 +17,23 @@ import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
-import { createLibraryFunction } from "../../functions/library/index.js";
+import { composeModules, loadConfig } from "../../functions/compose.js";
+import { libraryFunction } from "../../functions/library/index.js";
 import { countTokens } from "../../functions/library/tokens.js";
 import { createInferencePool } from "../../gpu/pool.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createPdfExtraction } from "../../infra/node/pdf-extraction.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../functions/compose.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
 import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../shared/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";
-import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
 import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { startEngineServer } from "../engine-server.js";
 import { makeLargePdf, makeProse } from "../fixtures/make-pdfs.js";
+import { benchPlatform } from "./platform.js";
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -56,25 +56,15 @@ function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`be
   // chunker's tokenizer is built before serving (infra/node/compose.ts).
   countTokens("warm-up");
   const extraction = createPdfExtraction({ timeoutMs: config.library.extractTimeoutMs });
-  const library = createLibraryFunction({
-    config,
-    keys,
-    clock: systemClock,
-    ids,
-    logger: silentLogger,
-    embedder,
-    replicas: createVectorReplicaCache(),
-    queues: createQueueProvider(keys),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
-    extractPdf: extraction.extract,
-  });
+  const composition = composeModules([libraryFunction], benchPlatform({ config, redis, keys, embedder }), { library: { extractPdf: extraction.extract } }, { serviceUrls: {} });
+  const library = composition.functions.library;
   let workers: { close(): Promise<void> } | undefined;
   return {
     library,
     redis,
     keys,
     async startWorkers() {
-      const started = startJobWorkers({ redisUrl: url, keys, logger: silentLogger, specs: library.jobs, workerId: ids.next() });
+      const started = startJobWorkers({ redisUrl: url, keys, logger: silentLogger, clock: systemClock, specs: composition.jobs, workerId: ids.next() });
       await started.ready;
       workers = started;
     },

@@ -12,20 +12,17 @@
  */
 import { Redis } from "ioredis";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
-import { createApp } from "../../functions/app.js";
-import { createChatFunction } from "../../functions/chat/index.js";
-import { createMemoryFunction, type MemoryFunction } from "../../functions/memory/index.js";
+import { chatFunction } from "../../functions/chat/index.js";
+import { composeModules, loadConfig } from "../../functions/compose.js";
+import { memoryFunction, type MemoryFunction } from "../../functions/memory/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
-import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../functions/compose.js";
+import { createIdGenerator } from "../../shared/clock.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
-import { silentLogger } from "../../shared/logger.js";
-import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys, type RedisKeys } from "../../shared/redis-keys.js";
-import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
 import { vectorData } from "../../functions/memory/store.js";
+import { benchPlatform } from "./platform.js";
 import { startEngineProcess } from "./processes.js";
 
 const dimension = 512;
@@ -38,22 +35,13 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 /** Embeddings never computed here: vectors come from the random generator. */
 const randomEmbedder = { id: "random-512", dimension, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("not used")) };
 
-function memoryFor(redis: Redis, keys: RedisKeys, options: { embedder?: typeof randomEmbedder; capture?: boolean } = {}): MemoryFunction {
+/** Memory as every runtime composes it, without cold storage: one "process" (its own replica cache). */
+function composeMemory(redis: Redis, keys: RedisKeys) {
   const config = loadConfig({ MEMORY_RETRIEVAL: "false" });
-  const pool = createInferencePool({ endpoints: [], config: config.inference });
-  return createMemoryFunction({
-    keys,
-    clock: systemClock,
-    ids: createIdGenerator(),
-    config,
-    logger: silentLogger,
-    pool,
-    embedder: options.embedder ?? randomEmbedder,
-    replicas: createVectorReplicaCache(),
-    queues: createQueueProvider(keys),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
-  });
+  return composeModules([memoryFunction], benchPlatform({ config, redis, keys, embedder: randomEmbedder }), { memory: { coldStore: undefined } }, { serviceUrls: {} });
 }
+
+const memoryFor = (redis: Redis, keys: RedisKeys): MemoryFunction => composeMemory(redis, keys).functions.memory;
 
 /**
  * Words with a Zipf-like spread (rank k about 1/k as often), like conversation — without the 30 most
@@ -137,11 +125,12 @@ async function benchCapture(redis: Redis, requests: number) {
     const keys = createRedisKeys(`bench-${crypto.randomUUID().slice(0, 8)}`);
     const config = loadConfig({ INFERENCE_ENDPOINTS: engine.url, MEMORY_RETRIEVAL: "false", INFERENCE_CONCURRENCY: "64" });
     const pool = createInferencePool({ endpoints: config.inference.endpoints, config: config.inference });
-    const memory = memoryFor(redis, keys);
-    const provider = { acquire: async () => ({ redis, release: async () => undefined }) };
-    const base = { config, logger: silentLogger, clock: systemClock, ids: createIdGenerator(), keys, redis: provider, version: "bench", startedAt: Date.now(), systemStats: () => null, pool, serviceUrls: {} };
-    const chatWith = (capture: boolean) =>
-      createApp({ ...base, functions: [createChatFunction({ pool, keys, clock: systemClock, ids: base.ids, config, logger: silentLogger, ...(capture ? { capture: memory.capture } : {}) })] });
+    const platform = benchPlatform({ config, redis, keys, pool });
+    const capture = composeMemory(redis, keys).seams.capture;
+    if (!capture) throw new Error("memory offers no capture");
+    // Chat alone, with memory's capture as its only seam: the two apps differ in capture and nothing else.
+    const chatWith = (withCapture: boolean) =>
+      composeModules([chatFunction], platform, {}, { serviceUrls: {}, ...(withCapture ? { seams: { capture } } : {}) }).app;
     const apps = { with: chatWith(true), without: chatWith(false) };
     const ask = async (app: ReturnType<typeof chatWith>, index: number) => {
       const body = JSON.stringify({ model: "archive-emulated-1", messages: [{ role: "user", content: `Tell me about lighthouse number ${index}.` }], max_tokens: 16 });
@@ -162,7 +151,7 @@ async function benchCapture(redis: Redis, requests: number) {
     for (let index = 0; index < 500; index++) {
       const turn = { tenant: "bench", endUser: "default", sessionId: "", message: `A turn to enqueue ${index}`, turnId: crypto.randomUUID().replaceAll("-", ""), capturedAt: Date.now() };
       const started = performance.now();
-      await memory.capture.capture(turn, redis);
+      await capture.capture(turn, redis);
       enqueue.push(performance.now() - started);
     }
     pool.close();

@@ -6,12 +6,13 @@
  *
  *   npm run bench -- voice        or        npx tsx test/bench/voice.ts [--runs 10]
  */
-import { createVoiceFunction, readWavInfo } from "../../functions/voice/index.js";
+import { composeModules, loadConfig } from "../../functions/compose.js";
+import { readWavInfo, voiceFunction } from "../../functions/voice/index.js";
 import { createNodeVoice } from "../../infra/node/voice.js";
 import { systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../functions/compose.js";
 import { silentLogger } from "../../shared/logger.js";
 import { requireVoiceTools } from "../voice-support.js";
+import { benchPlatform } from "./platform.js";
 
 /** About ten seconds of speech in flite's kal16 voice. */
 const utterance =
@@ -28,7 +29,8 @@ export async function benchVoice(options: { runs?: number } = {}) {
   const runs = options.runs ?? 10;
   const config = loadConfig({});
   const backends = createNodeVoice({ config, logger: silentLogger, clock: systemClock });
-  const { service } = createVoiceFunction({ ...backends, config, clock: systemClock });
+  // Composed as every runtime composes it; voice needs no Redis and no embedder.
+  const { service } = composeModules([voiceFunction], benchPlatform({ config }), { voice: backends }, { serviceUrls: {} }).functions.voice;
   try {
     const synthesize = async () => {
       const speech = await service.synthesize({ text: utterance, voice: "kal16", format: "wav", fallbackFormat: "wav", signal: undefined });

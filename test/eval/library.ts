@@ -12,16 +12,16 @@ import { Redis } from "ioredis";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
 import { decodeChunk, type StoredChunk } from "../../functions/library/chunk-data.js";
-import { createLibraryFunction } from "../../functions/library/index.js";
+import { composeModules, loadConfig } from "../../functions/compose.js";
+import { libraryFunction, type LibraryService } from "../../functions/library/index.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
-import { createIdGenerator, systemClock } from "../../shared/clock.js";
-import { loadConfig } from "../../functions/compose.js";
+import { systemClock } from "../../shared/clock.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
 import { silentLogger } from "../../shared/logger.js";
-import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createBm25Index } from "../../shared/retrieval/index.js";
 import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import { benchPlatform } from "../bench/platform.js";
 import { createCachingEmbedder } from "./embedding-cache.js";
 import { defaultCacheDir, loadCorpus, type EvalQuery, type QuerySet } from "./library-corpus.js";
 
@@ -57,18 +57,10 @@ async function measureLibrary(): Promise<{ table: string; results: Record<string
   const embedder = await createCachingEmbedder(local, `${defaultCacheDir}embeddings-${local.id}.json`);
   const keys = createRedisKeys(`eval-${crypto.randomUUID().slice(0, 8)}`);
   const config = loadConfig({ ...process.env, ARCHIVE_API_KEYS: "eval-key-0123456789:eval", LIBRARY_MAX_UPLOAD_BYTES: String(64 << 20) });
-  const library = createLibraryFunction({
-    config,
-    keys,
-    clock: systemClock,
-    ids: createIdGenerator(systemClock),
-    logger: silentLogger,
-    embedder,
-    replicas: createVectorReplicaCache(),
-    queues: createQueueProvider(keys),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
-  });
-  const workers = startJobWorkers({ redisUrl: url, keys, logger: silentLogger, specs: library.jobs, workerId: "eval" });
+  // Composed as every runtime composes it (text extraction inline: no runtime adapter).
+  const composition = composeModules([libraryFunction], benchPlatform({ config, redis, keys, embedder }), {}, { serviceUrls: {} });
+  const library = composition.functions.library;
+  const workers = startJobWorkers({ redisUrl: url, keys, logger: silentLogger, clock: systemClock, specs: composition.jobs, workerId: "eval" });
   await workers.ready;
   try {
     const fileOf = new Map<string, string>();
@@ -158,7 +150,7 @@ function formatTable(summary: Record<string, Record<Ranker, Scores>>, run: { doc
   return lines.join("\n");
 }
 
-async function waitForJob(service: ReturnType<typeof createLibraryFunction>["service"], redis: Redis, jobId: string) {
+async function waitForJob(service: LibraryService, redis: Redis, jobId: string) {
   for (;;) {
     const status = await service.jobStatus(redis, tenant, jobId);
     if (status.state === "completed") return;

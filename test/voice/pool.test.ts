@@ -1,7 +1,7 @@
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startVoiceEngineServers, wordErrors } from "../../test/voice-support.js";
-import { startVoiceHarness, type VoiceHarness } from "./test-harness.js";
+import { startVoiceEngineServers, wordErrors } from "../voice-support.js";
+import { startVoiceHarness, type VoiceHarness } from "./voice-harness.js";
 
 /**
  * The pool backend — the production path — against emulated OpenAI-audio servers on real ports
@@ -14,7 +14,7 @@ let harness: VoiceHarness;
 beforeAll(async () => {
   engines = await startVoiceEngineServers();
   // A dead STT endpoint first: the pool fails over to the live one before any byte reaches the client.
-  harness = startVoiceHarness({
+  harness = await startVoiceHarness({
     ...engines.env,
     VOICE_STT_ENDPOINTS: `http://127.0.0.1:9,${engines.sttUrl}`,
     INFERENCE_CONNECT_TIMEOUT_MS: "2000",
@@ -52,8 +52,8 @@ describe("voice, pool backend", () => {
 
 describe("voice, pool backend at its limit", () => {
   let busy: VoiceHarness;
-  beforeAll(() => {
-    busy = startVoiceHarness({ ...engines.env, VOICE_TTS_ENDPOINTS: `${engines.ttsUrl}#1`, INFERENCE_QUEUE_SIZE: "0" });
+  beforeAll(async () => {
+    busy = await startVoiceHarness({ ...engines.env, VOICE_TTS_ENDPOINTS: `${engines.ttsUrl}#1`, INFERENCE_QUEUE_SIZE: "0" });
   });
   afterAll(async () => {
     await busy?.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CapturedTurn, TurnCapture } from "./hooks.js";
-import { harnessKeys, eventually, post, startChatHarness, type ChatHarness } from "./test-harness.js";
-import { turnIdFor } from "./turn-identity.js";
+import type { CapturedTurn, TurnCapture } from "../../functions/chat/hooks.js";
+import { harnessKeys, eventually, post, startHarness, type Harness } from "../harness.js";
+import { turnIdFor } from "../../functions/chat/turn-identity.js";
 
 describe("memory capture", () => {
   const captured: CapturedTurn[] = [];
@@ -18,10 +18,10 @@ describe("memory capture", () => {
       captured.push(turn);
     },
   };
-  let harness: ChatHarness;
+  let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startChatHarness({ capture });
+    harness = await startHarness({ functions: ["chat"], seams: { capture } });
   });
   afterAll(() => harness.close());
 

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { passThroughChatStream, type StreamedReply } from "./stream.js";
-import { eventually, post, sseData, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { passThroughChatStream, type StreamedReply } from "../../functions/chat/stream.js";
+import { eventually, post, sseData, startHarness, type Harness } from "../harness.js";
 
 const question = [{ role: "user", content: "Explain how tides work near estuaries" }];
 
 describe("streaming pass-through", () => {
-  let harness: ChatHarness;
+  let harness: Harness;
 
   beforeAll(async () => {
     // Pinned ids and clock: the engine's bytes are then the same for the same prompt.
-    harness = await startChatHarness({ engine: { createId: () => "pinned", now: () => 1_700_000_000_000 } });
+    harness = await startHarness({ functions: ["chat"], engine: { createId: () => "pinned", now: () => 1_700_000_000_000 } });
   });
   afterAll(() => harness.close());
 
@@ -39,10 +39,10 @@ describe("streaming pass-through", () => {
 });
 
 describe("client disconnects", () => {
-  let harness: ChatHarness;
+  let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startChatHarness({ engine: { tokenDelayMs: 40 } });
+    harness = await startHarness({ functions: ["chat"], engine: { tokenDelayMs: 40 } });
   });
   afterAll(() => harness.close());
 

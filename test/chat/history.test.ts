@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultHistoryTtlSeconds } from "./history.js";
-import { harnessKeys, post, sseData, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { defaultHistoryTtlSeconds } from "../../functions/chat/history.js";
+import { harnessKeys, post, sseData, startHarness, type Harness } from "../harness.js";
 
-let harness: ChatHarness;
+let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startChatHarness({ env: { CHAT_HISTORY_MESSAGES: "4" }, record: true });
+  harness = await startHarness({ functions: ["chat"], env: { CHAT_HISTORY_MESSAGES: "4" }, record: true });
 });
 afterAll(() => harness.close());
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harnessKeys, startChatHarness, type ChatHarness } from "./test-harness.js";
-import { maxSessionsPerTenant } from "./session-store.js";
+import { harnessKeys, startHarness, type Harness } from "../harness.js";
+import { maxSessionsPerTenant } from "../../functions/chat/session-store.js";
 
-let harness: ChatHarness;
+let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startChatHarness();
+  harness = await startHarness({ functions: ["chat"] });
 }, 30_000);
 
 afterAll(async () => harness?.close());

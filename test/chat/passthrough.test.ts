@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Retriever } from "./hooks.js";
-import { post, startChatHarness, type ChatHarness } from "./test-harness.js";
+import type { Retriever } from "../../functions/chat/hooks.js";
+import { post, startHarness, type Harness } from "../harness.js";
 
 /**
  * Faithful passthrough (issue 10): every field of OpenAI's chat-completions request either reaches
@@ -66,7 +66,7 @@ const samples: Record<string, { value: unknown; fate: Fate; with?: Record<string
   web_search_options: { value: { search_context_size: "low" }, fate: "refused" },
 };
 
-let harness: ChatHarness;
+let harness: Harness;
 const passages: { text: string }[] = [];
 const retriever: Retriever = {
   name: "memory",
@@ -74,7 +74,7 @@ const retriever: Retriever = {
 };
 
 beforeAll(async () => {
-  harness = await startChatHarness({ record: true, retrievers: [retriever] });
+  harness = await startHarness({ functions: ["chat"], record: true, seams: { retrievers: [retriever] } });
 });
 afterAll(() => harness.close());
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimatePromptTokens } from "./token-budget.js";
-import { post, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { estimatePromptTokens } from "../../functions/chat/token-budget.js";
+import { post, startHarness, type Harness } from "../harness.js";
 
-let harness: ChatHarness;
+let harness: Harness;
 const window = 512;
 
 beforeAll(async () => {
   // A small context window and the default CHAT_MAX_TOKENS (4096): a fixed default would not fit.
-  harness = await startChatHarness({ engine: { maxModelLen: window }, record: true });
+  harness = await startHarness({ functions: ["chat"], engine: { maxModelLen: window }, record: true });
 });
 afterAll(() => harness.close());
 
@@ -29,7 +29,7 @@ describe("the default max_tokens", () => {
   });
 
   it("is capped by CHAT_MAX_TOKENS, and a client's own limit is passed as sent", async () => {
-    const small = await startChatHarness({ engine: { maxModelLen: window }, record: true, env: { CHAT_MAX_TOKENS: "50" } });
+    const small = await startHarness({ functions: ["chat"], engine: { maxModelLen: window }, record: true, env: { CHAT_MAX_TOKENS: "50" } });
     try {
       await small.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "Hi" }] }));
       expect(small.engine.received.at(-1)?.body.max_tokens).toBe(50);

@@ -2,17 +2,17 @@ import { readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { humWav, roundTripSentences, wordErrors } from "../../test/voice-support.js";
-import { readWavInfo } from "./wav.js";
-import { startVoiceHarness, type VoiceHarness } from "./test-harness.js";
+import { humWav, roundTripSentences, wordErrors } from "../voice-support.js";
+import { readWavInfo } from "../../functions/voice/wav.js";
+import { startVoiceHarness, type VoiceHarness } from "./voice-harness.js";
 
 /**
  * The local backend as users meet it: the official openai SDK against Archive's /v1/audio routes,
  * flite (wasm) speaking and pocketsphinx listening, with the limits a public endpoint needs.
  */
 let harness: VoiceHarness;
-beforeAll(() => {
-  harness = startVoiceHarness();
+beforeAll(async () => {
+  harness = await startVoiceHarness();
 });
 afterAll(async () => {
   await harness?.close();
@@ -164,8 +164,8 @@ describe("voice, local backend", () => {
 
 describe("voice, local backend at its concurrency limit", () => {
   let busy: VoiceHarness;
-  beforeAll(() => {
-    busy = startVoiceHarness({ VOICE_CONCURRENCY: "1", VOICE_QUEUE_SIZE: "0" });
+  beforeAll(async () => {
+    busy = await startVoiceHarness({ VOICE_CONCURRENCY: "1", VOICE_QUEUE_SIZE: "0" });
   });
   afterAll(async () => {
     await busy?.close();

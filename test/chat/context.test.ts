@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleMessages, referenceMessage, wantsReplay } from "./context.js";
-import type { RetrievalRequest, RetrievedPassage, Retriever } from "./hooks.js";
-import { harnessKeys, post, sseData, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { assembleMessages, referenceMessage, wantsReplay } from "../../functions/chat/context.js";
+import type { RetrievalRequest, RetrievedPassage, Retriever } from "../../functions/chat/hooks.js";
+import { harnessKeys, post, sseData, startHarness, type Harness } from "../harness.js";
 
 const passage = (overrides: Partial<RetrievedPassage> = {}): RetrievedPassage => ({
   source: "memory",
@@ -92,10 +92,10 @@ describe("retrieval during chat", () => {
       throw new Error("index offline");
     },
   };
-  let harness: ChatHarness;
+  let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startChatHarness({ retrievers: [memory, slowLibrary, broken], retrievalBudgetMs: 150 });
+    harness = await startHarness({ functions: ["chat"], seams: { retrievers: [memory, slowLibrary, broken] }, env: { CHAT_RETRIEVAL_BUDGET_MS: "150" } });
   });
   afterAll(() => harness.close());
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../emulator/redis-launcher.js";
-import { harnessKeys, post, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { harnessKeys, post, startHarness, type Harness } from "../harness.js";
 
-let harness: ChatHarness;
+let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startChatHarness({
+  harness = await startHarness({
+    functions: ["chat"],
     env: { CHAT_MAX_MESSAGES: "4", CHAT_MAX_INPUT_CHARS: "1000", CHAT_MAX_TOKENS: "64" },
   });
 });
@@ -144,13 +145,14 @@ describe("POST /chat", () => {
 
 describe("pool failures", () => {
   it("passes the pool's 429 through with Retry-After, in OpenAI's format", async () => {
-    const busy = await startChatHarness({
+    const busy = await startHarness({
+      functions: ["chat"],
       engine: { firstTokenDelayMs: 400 },
       env: { INFERENCE_QUEUE_SIZE: "0" },
     });
     try {
       const endpoints = [{ url: busy.engine.url, maxConcurrency: 1 }];
-      const limited = await startChatHarness({ endpoints, env: { INFERENCE_QUEUE_SIZE: "0" } });
+      const limited = await startHarness({ functions: ["chat"], endpoints, env: { INFERENCE_QUEUE_SIZE: "0" } });
       try {
         const first = limited.app.request("/v1/chat/completions", post({ model: busy.engine.engine.model, messages: hello }));
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -168,7 +170,7 @@ describe("pool failures", () => {
   });
 
   it("answers 503 when no engine answers", async () => {
-    const dead = await startChatHarness({ endpoints: [{ url: `http://127.0.0.1:${await freePort()}`, maxConcurrency: 4 }] });
+    const dead = await startHarness({ functions: ["chat"], endpoints: [{ url: `http://127.0.0.1:${await freePort()}`, maxConcurrency: 4 }] });
     try {
       const error = await expectOpenAIError(
         await dead.app.request("/v1/chat/completions", post({ model: "any", messages: hello })),

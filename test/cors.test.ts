@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../shared/config.js";
-import { loadConfig } from "./compose.js";
-import { harnessKeys, post, startChatHarness, type ChatHarness } from "./chat/test-harness.js";
+import { loadConfig } from "../functions/compose.js";
+import { harnessKeys, post, startHarness, type Harness } from "./harness.js";
 
-let harness: ChatHarness;
+let harness: Harness;
 const app = "https://app.example.com";
 
 beforeAll(async () => {
-  harness = await startChatHarness({ env: { ARCHIVE_CORS_ORIGINS: `${app},http://localhost:5173` } });
+  harness = await startHarness({ functions: ["chat"], env: { ARCHIVE_CORS_ORIGINS: `${app},http://localhost:5173` } });
 });
 afterAll(() => harness.close());
 
