@@ -75,14 +75,15 @@ describe("retrieval during chat", () => {
     },
   };
   let slowAborted = false;
+  // Answers only once the budget has run out and aborted it: the reply cannot have waited for it
+  // (it would never come), and its late answer must not reach the prompt.
   const slowLibrary: Retriever = {
     name: "library",
     retrieve: (request) =>
       new Promise((resolve) => {
-        const timer = setTimeout(() => resolve([passage({ source: "library", id: "late", text: "too late to matter" })]), 2000);
         request.signal?.addEventListener("abort", () => {
           slowAborted = true;
-          clearTimeout(timer);
+          resolve([passage({ source: "library", id: "late", text: "too late to matter" })]);
         });
       }),
   };
@@ -100,9 +101,7 @@ describe("retrieval during chat", () => {
   afterAll(() => harness.close());
 
   it("adds passages as quoted data, reports them, and skips slow and failing retrievers within the budget", async () => {
-    const started = performance.now();
     const response = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "What does my cat eat?" }], session_id: "pets" }));
-    const elapsed = performance.now() - started;
     expect(response.status).toBe(200);
     const body = await response.json();
     // The emulated engine quotes retrieved lines it was given: the passage reached the prompt.
@@ -112,7 +111,6 @@ describe("retrieval during chat", () => {
       session_id: "pets",
       retrieved: [{ source: "memory", id: "mem-1", similarity: 0.8123, citation: {} }],
     });
-    expect(elapsed).toBeLessThan(1000);
     expect(slowAborted).toBe(true);
     expect(seen.at(-1)).toMatchObject({ tenant: "alice", sessionId: "pets", query: "What does my cat eat?" });
     const skipped = harness.logs.filter((line) => line.event === "chat_retriever_skipped").map((line) => line.reason);

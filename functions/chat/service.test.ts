@@ -1,50 +1,124 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CapturedTurn, TurnCapture } from "./hooks.js";
-import { harnessKeys, eventually, post, startChatHarness, type ChatHarness } from "./test-harness.js";
+import { harnessKeys, post, startChatHarness, type ChatHarness } from "./test-harness.js";
 import { turnIdFor } from "./turn-identity.js";
 
-describe("memory capture", () => {
+/**
+ * A memory capture the test steers: each call is recorded when it starts and when it ends, and
+ * can be held until the test lets it go, or made to fail. Nothing is asserted inside it: the
+ * service catches (and only logs) what capture throws, so a failed assertion there would surface
+ * as a timeout elsewhere. It records; the tests assert.
+ */
+function steeredCapture() {
+  const started: CapturedTurn[] = [];
   const captured: CapturedTurn[] = [];
+  const pings: unknown[] = [];
+  let ended = 0;
+  let gate: Promise<void> = Promise.resolve();
+  let openGate = () => {};
   let failNext = false;
-  // Slow on purpose: capture must never hold up a reply.
+  const waiters: { ready: () => boolean; resolve: () => void }[] = [];
+  const changed = () => {
+    for (const waiter of [...waiters]) {
+      if (!waiter.ready()) continue;
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
   const capture: TurnCapture = {
     async capture(turn, redis) {
-      expect(await redis.ping()).toBe("PONG");
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      if (failNext) {
-        failNext = false;
-        throw new Error("queue unavailable");
+      started.push(turn);
+      changed();
+      try {
+        // The request's Redis must still be usable here, after the reply went out.
+        pings.push(await redis.ping().catch((error: unknown) => error));
+        await gate;
+        if (failNext) {
+          failNext = false;
+          throw new Error("queue unavailable");
+        }
+        captured.push(turn);
+      } finally {
+        ended += 1;
+        changed();
       }
-      captured.push(turn);
     },
   };
+  return {
+    capture,
+    started,
+    captured,
+    pings,
+    get ended() {
+      return ended;
+    },
+    /** Holds every capture until `release` is called. */
+    hold() {
+      gate = new Promise((resolve) => {
+        openGate = resolve;
+      });
+    },
+    release() {
+      openGate();
+      gate = Promise.resolve();
+    },
+    failNext() {
+      failNext = true;
+    },
+    /** Resolves once `condition` holds; checked whenever a capture starts or ends. */
+    until(condition: () => boolean): Promise<void> {
+      if (condition()) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ ready: condition, resolve }));
+    },
+    reset() {
+      this.release();
+      failNext = false;
+      started.length = 0;
+      captured.length = 0;
+      pings.length = 0;
+      ended = 0;
+    },
+  };
+}
+
+/** One turn of the event loop: every promise reaction already due (a logged failure) has run. */
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("memory capture", () => {
+  const steer = steeredCapture();
   let harness: ChatHarness;
 
   beforeAll(async () => {
-    harness = await startChatHarness({ capture });
+    harness = await startChatHarness({ capture: steer.capture });
   });
   afterAll(() => harness.close());
+  beforeEach(() => steer.reset());
 
   it("hands every user turn to capture without delaying the reply", async () => {
+    // Order, not wall-clock time (a loaded machine makes any bound flaky): capture is held until
+    // the reply has been read, so a reply that waited for it would never arrive.
+    steer.hold();
     const response = await harness.app.request(
       "/v1/chat/completions",
       post({ messages: [{ role: "user", content: "My sister lives in Porto" }], session_id: "family" }, harnessKeys.alice, { "x-request-id": "req-capture-1" }),
     );
     expect(response.status).toBe(200);
     await response.json();
-    // Order, not wall-clock time (a loaded machine makes any bound flaky): capture takes a second,
-    // so a reply that had waited for it would find the turn already captured.
-    expect(captured).toHaveLength(0);
+    expect(steer.captured).toHaveLength(0);
 
-    await eventually(() => captured.length === 1, 3000);
-    expect(captured[0]).toEqual({
-      tenant: "alice",
-      endUser: "default",
-      sessionId: "family",
-      message: "My sister lives in Porto",
-      turnId: await turnIdFor("alice", "family", "req-capture-1", "My sister lives in Porto"),
-      capturedAt: expect.any(Number),
-    });
+    steer.release();
+    await steer.until(() => steer.ended === 1);
+    expect(steer.pings).toEqual(["PONG"]);
+    expect(steer.captured).toEqual([
+      {
+        tenant: "alice",
+        endUser: "default",
+        sessionId: "family",
+        message: "My sister lives in Porto",
+        turnId: await turnIdFor("alice", "family", "req-capture-1", "My sister lives in Porto"),
+        capturedAt: expect.any(Number),
+      },
+    ]);
   });
 
   it("derives a stable turn id: a retry of the same request is the same turn, a new request a new one", async () => {
@@ -56,7 +130,6 @@ describe("memory capture", () => {
   });
 
   it("captures streamed and /chat turns, only the newest user message, and nothing for an assistant-last request", async () => {
-    captured.length = 0;
     const stream = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "streamed turn" }], stream: true }));
     await stream.text();
     await harness.app.request("/chat", post({ message: "chat turn" }, harnessKeys.bob));
@@ -68,9 +141,12 @@ describe("memory capture", () => {
       "/v1/chat/completions",
       post({ messages: [{ role: "user", content: "old turn" }, { role: "assistant", content: "continue this" }] }),
     );
-    await eventually(() => captured.length >= 3, 3000);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    expect(captured.map((turn) => [turn.tenant, turn.message]).sort()).toEqual([
+    // A last turn marks the end: captures start in request order, so once its capture has started,
+    // any capture of the requests before it has started too (no waiting for "long enough").
+    await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "last turn" }] }));
+    await steer.until(() => steer.started.some((turn) => turn.message === "last turn"));
+    expect(steer.started.map((turn) => [turn.tenant, turn.message]).sort()).toEqual([
+      ["alice", "last turn"],
       ["alice", "new turn"],
       ["alice", "streamed turn"],
       ["bob", "chat turn"],
@@ -78,10 +154,13 @@ describe("memory capture", () => {
   });
 
   it("logs a failed capture and still answers", async () => {
-    failNext = true;
+    steer.failNext();
     const response = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "will not be captured" }] }));
     expect(response.status).toBe(200);
-    await eventually(() => harness.logs.some((line) => line.event === "chat_capture_failed"), 3000);
+    await response.json();
+    await steer.until(() => steer.ended === 1);
+    await nextTurn();
+    expect(steer.captured).toHaveLength(0);
     const line = harness.logs.find((entry) => entry.event === "chat_capture_failed");
     expect(line?.level).toBe("error");
     expect(typeof line?.requestId).toBe("string");
