@@ -9,7 +9,7 @@ import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig, type ConfigSource } from "../../shared/config.js";
 import { normalizeVector, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";

@@ -10,7 +10,7 @@ import type { InferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder, localEmbedderId } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder, localEmbedderId } from "./embeddings/local-embedder.js";
 import { createOpenAIFunction } from "../../functions/openai/index.js";
 import type { Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";

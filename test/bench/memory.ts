@@ -18,7 +18,7 @@ import { createMemoryFunction, type MemoryFunction } from "../../functions/memor
 import { createInferencePool } from "../../gpu/pool.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig } from "../../shared/config.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";

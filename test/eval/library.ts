@@ -16,7 +16,7 @@ import { createLibraryFunction } from "../../functions/library/index.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig } from "../../shared/config.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";

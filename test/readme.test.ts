@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { configVariables } from "./config.js";
-import { version } from "./version.js";
+import { configVariables } from "../shared/config.js";
+import { version } from "../shared/version.js";
 
 const root = new URL("..", import.meta.url);
 

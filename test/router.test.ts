@@ -5,10 +5,10 @@ import { createIdGenerator, systemClock } from "../shared/clock.js";
 import { loadConfig, type ConfigSource } from "../shared/config.js";
 import { createLogger } from "../shared/logger.js";
 import { createRedisKeys } from "../shared/redis-keys.js";
-import { testRedis } from "../test/redis.js";
-import { createApp } from "./app.js";
-import type { AppEnv } from "./context.js";
-import { readJson } from "./http.js";
+import { testRedis } from "./redis.js";
+import { createApp } from "../functions/app.js";
+import type { AppEnv } from "../functions/context.js";
+import { readJson } from "../functions/http.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());

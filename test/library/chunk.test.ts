@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import { describe, expect, it } from "vitest";
-import { makeLargePdf, makeProse, REPORT_RARE_ID } from "../../test/fixtures/make-pdfs.js";
-import { chunkDocument } from "./chunk.js";
-import type { Chunk, ChunkablePage } from "./chunk.js";
-import { extractDocument } from "./extract.js";
+import { makeLargePdf, makeProse, REPORT_RARE_ID } from "../fixtures/make-pdfs.js";
+import { chunkDocument } from "../../functions/library/chunk.js";
+import type { Chunk, ChunkablePage } from "../../functions/library/chunk.js";
+import { extractDocument } from "../../functions/library/extract.js";
 
 const reference = new Tiktoken(cl100k);
 const trueTokens = (text: string) => reference.encode(text, [], []).length;
@@ -95,7 +95,7 @@ describe("chunkDocument", () => {
   });
 
   it("keeps chunks within their page and cites the PDF page", async () => {
-    const bytes = new Uint8Array(await readFile(new URL("../../test/fixtures/report.pdf", import.meta.url)));
+    const bytes = new Uint8Array(await readFile(new URL("../fixtures/report.pdf", import.meta.url)));
     const { pages } = await extractDocument({ filename: "report.pdf", bytes });
     const chunks = chunkDocument(pages, { targetTokens: 40, overlapTokens: 10 });
     expect(new Set(chunks.map((chunk) => chunk.page))).toEqual(new Set([1, 2, 3]));

@@ -8,11 +8,11 @@ import {
   PLAIN_MARKER,
   REPORT_PAGE_2_PASSAGE,
   REPORT_RARE_ID,
-} from "../../test/fixtures/make-pdfs.js";
-import { extractDocument, safeFilename } from "./extract.js";
+} from "../fixtures/make-pdfs.js";
+import { extractDocument, safeFilename } from "../../functions/library/extract.js";
 
 const fixture = async (name: string) =>
-  new Uint8Array(await readFile(new URL(`../../test/fixtures/${name}`, import.meta.url)));
+  new Uint8Array(await readFile(new URL(`../fixtures/${name}`, import.meta.url)));
 
 /** Runs `action` and returns the AppError it must throw. */
 async function appErrorFrom(action: () => unknown): Promise<AppError> {

