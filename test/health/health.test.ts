@@ -46,10 +46,9 @@ describe("GET /health", () => {
 
   it("bounds a hanging check by its timeout", async () => {
     const pool: PoolProbe = { check: () => new Promise(() => undefined) };
-    const started = Date.now();
+    // The check never answers, so a reply at all is the timeout at work; the detail names the budget.
     const body = await (await build({ pool }).request("/health")).json();
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(body.checks.inference).toMatchObject({ status: "fail", detail: expect.stringContaining("no answer") });
+    expect(body.checks.inference).toMatchObject({ status: "fail", detail: "no answer within 2000 ms" });
   });
 
   it("is unhealthy with 503 when Redis is unreachable", async () => {

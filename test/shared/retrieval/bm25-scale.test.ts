@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createBm25Index } from "../../../shared/retrieval/bm25.js";
+import { cpuMs } from "../../cpu-time.js";
 import { makeProse } from "../../fixtures/make-pdfs.js";
 
 // BM25 at library scale, on generated prose (the unit tests sit beside shared/retrieval/bm25.ts).
@@ -24,14 +25,15 @@ describe("createBm25Index at scale", () => {
     const index = createBm25Index();
     for (let doc = 0; doc < 100_000; doc += 1) index.add(`chunk-${doc}`, makeProse(2, doc));
     index.add("needle", "The restored logbook is catalogued under reference ZX-4471-QB.");
-    const started = performance.now();
     const runs = 20;
     let hits = index.search("harbour master tidal charts before dawn");
-    for (let run = 1; run < runs; run += 1) hits = index.search("harbour master tidal charts before dawn");
-    const perQuery = (performance.now() - started) / runs;
+    const perQuery = cpuMs(() => {
+      for (let run = 0; run < runs; run += 1) hits = index.search("harbour master tidal charts before dawn");
+    }) / runs;
     expect(hits).toHaveLength(10);
     expect(index.search("logbook ZX-4471-QB")[0]!.id).toBe("needle");
     // Measured ~10–20 ms for a query whose terms hit most chunks; the bound catches accidental O(n log n) sorts.
+    // CPU time, so other processes on the machine cannot push it over.
     expect(perQuery).toBeLessThan(100);
   });
 });
