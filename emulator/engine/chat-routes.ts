@@ -5,8 +5,8 @@
 import { Hono } from "hono";
 import { delay } from "./delay.js";
 import {
+  acceptRequest,
   checkContextLength,
-  checkModel,
   createdSeconds,
   generationDelayMs,
   usage,
@@ -18,7 +18,6 @@ import { engineErrorResponse } from "./errors.js";
 import { chatLogprobEntry, type ChatLogprobEntry } from "./logprobs.js";
 import {
   chatCompletionRequestSchema,
-  parseRequestBody,
   rejectStreamOptions,
   stopSequences,
   type ChatCompletionRequest,
@@ -37,12 +36,9 @@ export function createChatRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/chat/completions", async (c) => {
-    context.recorder.countRequest("chat");
-    const parsed = await parseRequestBody(c.req.raw, chatCompletionRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
-    const rejection = checkModel(context, request.model) ?? rejectStreamOptions(request) ?? rejectToolChoiceWithoutTools(request);
-    if (rejection) return rejection;
+    const accepted = await acceptRequest(context, "chat", c.req.raw, chatCompletionRequestSchema, (body) => rejectStreamOptions(body) ?? rejectToolChoiceWithoutTools(body));
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
 
     const turns = request.messages.map(toTurn);
     const promptTokens = countPromptTokens(turns);

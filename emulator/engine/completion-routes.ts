@@ -6,8 +6,8 @@
 import { Hono } from "hono";
 import { delay } from "./delay.js";
 import {
+  acceptRequest,
   checkContextLength,
-  checkModel,
   createdSeconds,
   generationDelayMs,
   usage,
@@ -18,7 +18,6 @@ import { finishGeneration, type Generation } from "./generation.js";
 import { legacyLogprobs, type ScoredPiece } from "./logprobs.js";
 import {
   completionRequestSchema,
-  parseRequestBody,
   rejectMultipleChoices,
   rejectStreamOptions,
   stopSequences,
@@ -40,19 +39,21 @@ export function createCompletionRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/completions", async (c) => {
-    context.recorder.countRequest("completion");
-    const parsed = await parseRequestBody(c.req.raw, completionRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
+    const accepted = await acceptRequest(
+      context,
+      "completion",
+      c.req.raw,
+      completionRequestSchema,
+      (body) =>
+        rejectMultipleChoices(body.n) ??
+        rejectStreamOptions(body) ??
+        (body.stream && typeof body.prompt !== "string" && body.prompt.length > 1
+          ? engineErrorResponse("BadRequestError", "Streaming more than one prompt is not supported by the emulated engine.", "prompt")
+          : null),
+    );
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
     const prompts = typeof request.prompt === "string" ? [request.prompt] : request.prompt;
-    const rejection =
-      checkModel(context, request.model) ??
-      rejectMultipleChoices(request.n) ??
-      rejectStreamOptions(request) ??
-      (request.stream && prompts.length > 1
-        ? engineErrorResponse("BadRequestError", "Streaming more than one prompt is not supported by the emulated engine.", "prompt")
-        : null);
-    if (rejection) return rejection;
 
     const maxTokens = request.max_tokens ?? DEFAULT_MAX_TOKENS;
     const completions = prompts.map((prompt) => completePrompt(context, prompt, maxTokens, stopSequences(request.stop)));

@@ -4,21 +4,18 @@
  * encodings are served.
  */
 import { Hono } from "hono";
-import { checkModel, createdSeconds, type EngineContext } from "./engine-context.js";
+import { acceptRequest, createdSeconds, type EngineContext } from "./engine-context.js";
 import { embedText, toBase64Float32 } from "./hashed-embedding.js";
-import { embeddingRequestSchema, parseRequestBody } from "./request-schemas.js";
+import { embeddingRequestSchema } from "./request-schemas.js";
 import { countTokens } from "./tokenize.js";
 
 export function createEmbeddingRoutes(context: EngineContext): Hono {
   const routes = new Hono();
 
   routes.post("/v1/embeddings", async (c) => {
-    context.recorder.countRequest("embedding");
-    const parsed = await parseRequestBody(c.req.raw, embeddingRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
-    const rejection = checkModel(context, request.model);
-    if (rejection) return rejection;
+    const accepted = await acceptRequest(context, "embedding", c.req.raw, embeddingRequestSchema);
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
 
     const tracker = context.recorder.begin("embedding");
     const inputs = typeof request.input === "string" ? [request.input] : request.input;

@@ -2,8 +2,10 @@
  * What every route of the emulated engine needs, built once by
  * createEmulatedEngine and handed to each route group.
  */
+import type { z } from "zod";
 import { engineErrorResponse, modelNotFoundResponse } from "./errors.js";
 import type { LanguageModel } from "./language-model.js";
+import { parseRequestBody, type ParsedRequest } from "./request-schemas.js";
 import type { StatsRecorder } from "./stats.js";
 
 export interface EngineContext {
@@ -20,9 +22,28 @@ export interface EngineContext {
 }
 
 /** Like vLLM: an omitted model means the served one; any other name is a 404. */
-export function checkModel(context: EngineContext, requestedModel: string | null | undefined): Response | null {
+function checkModel(context: EngineContext, requestedModel: string | null | undefined): Response | null {
   if (requestedModel === undefined || requestedModel === null || requestedModel === "") return null;
   return requestedModel === context.model ? null : modelNotFoundResponse(requestedModel);
+}
+
+/**
+ * How every endpoint starts, as vLLM does: count the request, parse the body (a 400 for bad JSON or
+ * a bad field), then refuse another model's name and whatever else `refuse` names. Either the
+ * request or the error response to send.
+ */
+export async function acceptRequest<T extends { model?: string | null | undefined }>(
+  context: EngineContext,
+  kind: string | undefined,
+  request: Request,
+  schema: z.ZodType<T>,
+  refuse: (body: T) => Response | null = () => null,
+): Promise<ParsedRequest<T>> {
+  context.recorder.countRequest(kind);
+  const parsed = await parseRequestBody(request, schema);
+  if (!parsed.ok) return parsed;
+  const rejection = checkModel(context, parsed.data.model) ?? refuse(parsed.data);
+  return rejection ? { ok: false, response: rejection } : parsed;
 }
 
 export function createdSeconds(context: EngineContext): number {

@@ -6,8 +6,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { checkModel, type EngineContext } from "./engine-context.js";
-import { parseRequestBody } from "./request-schemas.js";
+import { acceptRequest, type EngineContext } from "./engine-context.js";
 import { countTokens, tokenize } from "./tokenize.js";
 
 const rerankRequestSchema = z.looseObject({
@@ -33,12 +32,9 @@ export function lexicalRelevance(query: string, document: string): number {
 export function createRerankRoutes(context: EngineContext): Hono {
   const routes = new Hono();
   const handler = async (request: Request) => {
-    context.recorder.countRequest();
-    const parsed = await parseRequestBody(request, rerankRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const body = parsed.data;
-    const rejection = checkModel(context, body.model);
-    if (rejection) return rejection;
+    const accepted = await acceptRequest(context, undefined, request, rerankRequestSchema);
+    if (!accepted.ok) return accepted.response;
+    const body = accepted.data;
     const tracker = context.recorder.begin();
     const texts = body.documents.map((document) => (typeof document === "string" ? document : document.text));
     const results = texts
