@@ -8,9 +8,8 @@ import { resolveEndUser } from "../end-user.js";
 import type { ChatScope, ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
-export function createChatRoutes(options: { service: ChatService; limits: Config["chat"] }): Hono<AppEnv> {
-  const { service } = options;
-  const completionSchema = createCompletionRequestSchema(options.limits);
+export function createChatRoutes({ service, limits }: { service: ChatService; limits: Config["chat"] }): Hono<AppEnv> {
+  const completionSchema = createCompletionRequestSchema(limits);
   const routes = new Hono<AppEnv>();
 
   routes.post("/v1/chat/completions", async (c) => {
