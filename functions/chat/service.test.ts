@@ -3,20 +3,26 @@ import type { CapturedTurn, TurnCapture } from "./hooks.js";
 import { harnessKeys, post, startChatHarness, type ChatHarness } from "./test-harness.js";
 import { turnIdFor } from "./turn-identity.js";
 
+/** One call of the steered capture: the turn it got, what Redis answered, how it ended. */
+interface CaptureCall {
+  turn: CapturedTurn;
+  ping?: unknown;
+  ended: boolean;
+  failed: boolean;
+}
+
 /**
  * A memory capture the test steers: each call is recorded when it starts and when it ends, and
- * can be held until the test lets it go, or made to fail. Nothing is asserted inside it: the
- * service catches (and only logs) what capture throws, so a failed assertion there would surface
- * as a timeout elsewhere. It records; the tests assert.
+ * can be held until the test lets it go, or made to fail for one message. Nothing is asserted
+ * inside it: the service catches (and only logs) what capture throws, so a failed assertion there
+ * would surface as a timeout elsewhere. It records; the tests assert. Calls are found by message,
+ * so one still finishing from an earlier test cannot be mistaken for the one a test waits for.
  */
 function steeredCapture() {
-  const started: CapturedTurn[] = [];
-  const captured: CapturedTurn[] = [];
-  const pings: unknown[] = [];
-  let ended = 0;
+  const calls: CaptureCall[] = [];
+  const failing = new Set<string>();
   let gate: Promise<void> = Promise.resolve();
   let openGate = () => {};
-  let failNext = false;
   const waiters: { ready: () => boolean; resolve: () => void }[] = [];
   const changed = () => {
     for (const waiter of [...waiters]) {
@@ -27,31 +33,27 @@ function steeredCapture() {
   };
   const capture: TurnCapture = {
     async capture(turn, redis) {
-      started.push(turn);
+      const call: CaptureCall = { turn, ended: false, failed: false };
+      calls.push(call);
       changed();
       try {
         // The request's Redis must still be usable here, after the reply went out.
-        pings.push(await redis.ping().catch((error: unknown) => error));
+        call.ping = await redis.ping().catch((error: unknown) => error);
         await gate;
-        if (failNext) {
-          failNext = false;
+        if (failing.delete(turn.message)) {
+          call.failed = true;
           throw new Error("queue unavailable");
         }
-        captured.push(turn);
       } finally {
-        ended += 1;
+        call.ended = true;
         changed();
       }
     },
   };
   return {
     capture,
-    started,
-    captured,
-    pings,
-    get ended() {
-      return ended;
-    },
+    calls,
+    callOf: (message: string) => calls.find((call) => call.turn.message === message),
     /** Holds every capture until `release` is called. */
     hold() {
       gate = new Promise((resolve) => {
@@ -62,8 +64,8 @@ function steeredCapture() {
       openGate();
       gate = Promise.resolve();
     },
-    failNext() {
-      failNext = true;
+    failFor(message: string) {
+      failing.add(message);
     },
     /** Resolves once `condition` holds; checked whenever a capture starts or ends. */
     until(condition: () => boolean): Promise<void> {
@@ -72,11 +74,8 @@ function steeredCapture() {
     },
     reset() {
       this.release();
-      failNext = false;
-      started.length = 0;
-      captured.length = 0;
-      pings.length = 0;
-      ended = 0;
+      failing.clear();
+      calls.length = 0;
     },
   };
 }
@@ -98,27 +97,27 @@ describe("memory capture", () => {
     // Order, not wall-clock time (a loaded machine makes any bound flaky): capture is held until
     // the reply has been read, so a reply that waited for it would never arrive.
     steer.hold();
+    const message = "My sister lives in Porto";
     const response = await harness.app.request(
       "/v1/chat/completions",
-      post({ messages: [{ role: "user", content: "My sister lives in Porto" }], session_id: "family" }, harnessKeys.alice, { "x-request-id": "req-capture-1" }),
+      post({ messages: [{ role: "user", content: message }], session_id: "family" }, harnessKeys.alice, { "x-request-id": "req-capture-1" }),
     );
     expect(response.status).toBe(200);
     await response.json();
-    expect(steer.captured).toHaveLength(0);
+    expect(steer.callOf(message)?.ended ?? false).toBe(false);
 
     steer.release();
-    await steer.until(() => steer.ended === 1);
-    expect(steer.pings).toEqual(["PONG"]);
-    expect(steer.captured).toEqual([
-      {
-        tenant: "alice",
-        endUser: "default",
-        sessionId: "family",
-        message: "My sister lives in Porto",
-        turnId: await turnIdFor("alice", "family", "req-capture-1", "My sister lives in Porto"),
-        capturedAt: expect.any(Number),
-      },
-    ]);
+    await steer.until(() => steer.callOf(message)?.ended === true);
+    const call = steer.callOf(message);
+    expect(call).toMatchObject({ ping: "PONG", failed: false });
+    expect(call?.turn).toEqual({
+      tenant: "alice",
+      endUser: "default",
+      sessionId: "family",
+      message,
+      turnId: await turnIdFor("alice", "family", "req-capture-1", message),
+      capturedAt: expect.any(Number),
+    });
   });
 
   it("derives a stable turn id: a retry of the same request is the same turn, a new request a new one", async () => {
@@ -144,25 +143,26 @@ describe("memory capture", () => {
     // A last turn marks the end: captures start in request order, so once its capture has started,
     // any capture of the requests before it has started too (no waiting for "long enough").
     await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "last turn" }] }));
-    await steer.until(() => steer.started.some((turn) => turn.message === "last turn"));
-    expect(steer.started.map((turn) => [turn.tenant, turn.message]).sort()).toEqual([
+    await steer.until(() => steer.callOf("last turn") !== undefined);
+    expect(steer.calls.map((call) => [call.turn.tenant, call.turn.message]).sort()).toEqual([
       ["alice", "last turn"],
       ["alice", "new turn"],
       ["alice", "streamed turn"],
       ["bob", "chat turn"],
     ]);
+    await steer.until(() => steer.calls.every((call) => call.ended));
   });
 
   it("logs a failed capture and still answers", async () => {
-    steer.failNext();
-    const response = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: "will not be captured" }] }));
+    const message = "will not be captured";
+    steer.failFor(message);
+    const response = await harness.app.request("/v1/chat/completions", post({ messages: [{ role: "user", content: message }] }, harnessKeys.alice, { "x-request-id": "req-capture-fails" }));
     expect(response.status).toBe(200);
     await response.json();
-    await steer.until(() => steer.ended === 1);
+    await steer.until(() => steer.callOf(message)?.ended === true);
     await nextTurn();
-    expect(steer.captured).toHaveLength(0);
-    const line = harness.logs.find((entry) => entry.event === "chat_capture_failed");
+    expect(steer.callOf(message)?.failed).toBe(true);
+    const line = harness.logs.find((entry) => entry.event === "chat_capture_failed" && entry.requestId === "req-capture-fails");
     expect(line?.level).toBe("error");
-    expect(typeof line?.requestId).toBe("string");
   });
 });
