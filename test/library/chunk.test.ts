@@ -3,7 +3,7 @@ import { Tiktoken } from "js-tiktoken/lite";
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import { describe, expect, it } from "vitest";
 import { cpuMs } from "../cpu-time.js";
-import { makeLargePdf, makeProse, REPORT_RARE_ID } from "../fixtures/make-pdfs.js";
+import { makeLargePdf, makeProse, reportRareId } from "../fixtures/make-pdfs.js";
 import { chunkDocument } from "../../functions/library/chunk.js";
 import type { Chunk, ChunkablePage } from "../../functions/library/chunk.js";
 import { extractDocument } from "../../functions/library/extract.js";
@@ -100,7 +100,7 @@ describe("chunkDocument", () => {
     const { pages } = await extractDocument({ filename: "report.pdf", bytes });
     const chunks = chunkDocument(pages, { targetTokens: 40, overlapTokens: 10 });
     expect(new Set(chunks.map((chunk) => chunk.page))).toEqual(new Set([1, 2, 3]));
-    expect(chunks.find((chunk) => chunk.text.includes(REPORT_RARE_ID))?.page).toBe(2);
+    expect(chunks.find((chunk) => chunk.text.includes(reportRareId))?.page).toBe(2);
     expectChunksSliceTheirPages(pages, chunks);
   });
 

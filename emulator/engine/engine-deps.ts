@@ -1,6 +1,7 @@
 /**
- * What every route of the emulated engine needs, built once by
- * createEmulatedEngine and handed to each route group.
+ * What every route of the emulated engine depends on (model, window, delays, stats, clock, ids),
+ * built once by createEmulatedEngine and handed to each route group, and the checks every route
+ * makes against it (the model name, the context window).
  */
 import type { z } from "zod";
 import { engineErrorResponse, modelNotFoundResponse } from "./errors.js";
@@ -8,7 +9,7 @@ import type { LanguageModel } from "./language-model.js";
 import { parseRequestBody, type ParsedRequest } from "./request-schemas.js";
 import type { StatsRecorder } from "./stats.js";
 
-export interface EngineContext {
+export interface EngineDeps {
   readonly model: string;
   readonly maxModelLen: number;
   readonly tokenDelayMs: number;
@@ -22,9 +23,9 @@ export interface EngineContext {
 }
 
 /** Like vLLM: an omitted model means the served one; any other name is a 404. */
-function checkModel(context: EngineContext, requestedModel: string | null | undefined): Response | null {
+function checkModel(deps: EngineDeps, requestedModel: string | null | undefined): Response | null {
   if (requestedModel === undefined || requestedModel === null || requestedModel === "") return null;
-  return requestedModel === context.model ? null : modelNotFoundResponse(requestedModel);
+  return requestedModel === deps.model ? null : modelNotFoundResponse(requestedModel);
 }
 
 /**
@@ -33,21 +34,21 @@ function checkModel(context: EngineContext, requestedModel: string | null | unde
  * request or the error response to send.
  */
 export async function acceptRequest<T extends { model?: string | null | undefined }>(
-  context: EngineContext,
+  deps: EngineDeps,
   kind: string | undefined,
   request: Request,
   schema: z.ZodType<T>,
   refuse: (body: T) => Response | null = () => null,
 ): Promise<ParsedRequest<T>> {
-  context.recorder.countRequest(kind);
+  deps.recorder.countRequest(kind);
   const parsed = await parseRequestBody(request, schema);
   if (!parsed.ok) return parsed;
-  const rejection = checkModel(context, parsed.data.model) ?? refuse(parsed.data);
+  const rejection = checkModel(deps, parsed.data.model) ?? refuse(parsed.data);
   return rejection ? { ok: false, response: rejection } : parsed;
 }
 
-export function createdSeconds(context: EngineContext): number {
-  return Math.floor(context.now() / 1000);
+export function createdSeconds(deps: EngineDeps): number {
+  return Math.floor(deps.now() / 1000);
 }
 
 export interface Usage {
@@ -67,17 +68,17 @@ export function usage(promptTokens: number, completionTokens: number): Usage {
 }
 
 /** Total wait for a whole generation, so non-streaming replies take as long as streamed ones. */
-export function generationDelayMs(context: EngineContext, completionTokens: number): number {
-  return context.firstTokenDelayMs + context.tokenDelayMs * Math.max(0, completionTokens - 1);
+export function generationDelayMs(deps: EngineDeps, completionTokens: number): number {
+  return deps.firstTokenDelayMs + deps.tokenDelayMs * Math.max(0, completionTokens - 1);
 }
 
 /** vLLM refuses a request whose prompt plus requested completion exceeds the context window. */
-export function checkContextLength(context: EngineContext, promptTokens: number, maxTokens: number | null): Response | null {
+export function checkContextLength(deps: EngineDeps, promptTokens: number, maxTokens: number | null): Response | null {
   const requested = promptTokens + (maxTokens ?? 0);
-  if (requested <= context.maxModelLen && promptTokens < context.maxModelLen) return null;
+  if (requested <= deps.maxModelLen && promptTokens < deps.maxModelLen) return null;
   return engineErrorResponse(
     "BadRequestError",
-    `This model's maximum context length is ${context.maxModelLen} tokens. However, you requested ` +
+    `This model's maximum context length is ${deps.maxModelLen} tokens. However, you requested ` +
       `${requested} tokens (${promptTokens} in the messages, ${maxTokens ?? 0} in the completion). ` +
       "Please reduce the length of the messages or completion.",
   );
