@@ -4,6 +4,23 @@
  * pending call or errors the body, and a body counts as in flight until consumed or cancelled.
  * Used by gpu/*.test.ts; real-socket tests live in test/pool-*.test.ts.
  */
+import type { InferencePoolConfig } from "./pool.js";
+
+/** The pool settings gpu tests start from; a test overrides the deadlines it is about. */
+export function testPoolConfig(overrides: Partial<InferencePoolConfig> = {}): InferencePoolConfig {
+  return {
+    apiKey: undefined,
+    model: undefined,
+    queueSize: 8,
+    queueTimeoutMs: 2000,
+    connectTimeoutMs: 500,
+    firstTokenTimeoutMs: 500,
+    probeIntervalMs: 1000,
+    cooldownMs: 1000,
+    ...overrides,
+  };
+}
+
 export interface FakeCall {
   origin: string;
   path: string;

@@ -1,20 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { controlledStream, createFakeFetch, json, poolTimers, track } from "./fake-fetch.js";
-import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+import { controlledStream, createFakeFetch, json, poolTimers, testPoolConfig, track } from "./fake-fetch.js";
+import { createInferencePool } from "./pool.js";
 
 const A = "http://engine-a:8000";
 const B = "http://engine-b:8000";
 
-const config: InferencePoolConfig = {
-  apiKey: undefined,
-  model: undefined,
-  queueSize: 8,
-  queueTimeoutMs: 2000,
-  connectTimeoutMs: 100,
-  firstTokenTimeoutMs: 100,
-  probeIntervalMs: 1000,
-  cooldownMs: 1000,
-};
+const config = testPoolConfig({ connectTimeoutMs: 100, firstTokenTimeoutMs: 100 });
 
 const both = [
   { url: A, maxConcurrency: 4 },

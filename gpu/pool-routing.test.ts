@@ -1,21 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "../shared/errors.js";
-import { createFakeFetch, deferred, json, poolTimers, track, type Deferred, type FakeFetch } from "./fake-fetch.js";
-import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+import { createFakeFetch, deferred, json, poolTimers, testPoolConfig, track, type Deferred, type FakeFetch } from "./fake-fetch.js";
+import { createInferencePool } from "./pool.js";
 
 const A = "http://engine-a:8000";
 const B = "http://engine-b:8000";
 
-const config: InferencePoolConfig = {
-  apiKey: undefined,
-  model: undefined,
-  queueSize: 8,
-  queueTimeoutMs: 2000,
-  connectTimeoutMs: 500,
-  firstTokenTimeoutMs: 500,
-  probeIntervalMs: 1000,
-  cooldownMs: 1000,
-};
+const config = testPoolConfig();
 
 /** Every request is held until the test releases it, so load is exactly what the test says. */
 function holdingEngine(origins: string[]) {
