@@ -4,6 +4,23 @@
  * pending call or errors the body, and a body counts as in flight until consumed or cancelled.
  * Used by gpu/*.test.ts; real-socket tests live in test/pool-*.test.ts.
  */
+import type { InferencePoolConfig } from "./pool.js";
+
+/** The pool settings gpu tests start from; a test overrides the deadlines it is about. */
+export function testPoolConfig(overrides: Partial<InferencePoolConfig> = {}): InferencePoolConfig {
+  return {
+    apiKey: undefined,
+    model: undefined,
+    queueSize: 8,
+    queueTimeoutMs: 2000,
+    connectTimeoutMs: 500,
+    firstTokenTimeoutMs: 500,
+    probeIntervalMs: 1000,
+    cooldownMs: 1000,
+    ...overrides,
+  };
+}
+
 export interface FakeCall {
   origin: string;
   path: string;
@@ -167,3 +184,34 @@ export function deferred<T>(): Deferred<T> {
 
 export const json = (value: unknown, status = 200) =>
   new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+
+/**
+ * A promise's outcome as it stands, for tests that step a fake clock: "has it settled yet?" is
+ * then a question of event order, not of how fast the machine is.
+ */
+export interface Tracked<T> {
+  readonly settled: boolean;
+  readonly value: T | undefined;
+  readonly error: unknown;
+}
+
+export function track<T>(promise: Promise<T>): Tracked<T> {
+  const state: { settled: boolean; value: T | undefined; error: unknown } = { settled: false, value: undefined, error: undefined };
+  promise.then(
+    (value) => {
+      state.settled = true;
+      state.value = value;
+    },
+    (error: unknown) => {
+      state.settled = true;
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+/**
+ * What the pool's deadlines run on, for `vi.useFakeTimers(poolTimers)`: its timers and its clock
+ * (`Date.now`). Streams and promises stay real, so a fake `fetch` still answers by itself.
+ */
+export const poolTimers: { toFake: ("setTimeout" | "clearTimeout" | "Date")[] } = { toFake: ["setTimeout", "clearTimeout", "Date"] };

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { InferenceEndpointConfig } from "../shared/config.js";
 import type { EndpointSource } from "./endpoint-source.js";
-import { createFakeFetch, json } from "./fake-fetch.js";
+import { createFakeFetch, json, testPoolConfig } from "./fake-fetch.js";
 import { createModalEndpointSource, type ModalFunctionLookup } from "./modal-endpoints.js";
-import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+import { createInferencePool } from "./pool.js";
 
 const A = "http://engine-a:8000";
-const config: InferencePoolConfig = {
-  apiKey: undefined,
-  model: undefined,
-  queueSize: 8,
-  queueTimeoutMs: 1000,
-  connectTimeoutMs: 200,
-  firstTokenTimeoutMs: 200,
-  probeIntervalMs: 1000,
-  cooldownMs: 1000,
-};
+const config = testPoolConfig({ queueTimeoutMs: 1000, connectTimeoutMs: 200, firstTokenTimeoutMs: 200 });
 const models = (...ids: string[]) => json({ object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "vllm" })) });
 
 describe("model", () => {

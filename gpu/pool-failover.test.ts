@@ -1,20 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { controlledStream, createFakeFetch, json } from "./fake-fetch.js";
-import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+import { describe, expect, it, vi } from "vitest";
+import { controlledStream, createFakeFetch, json, poolTimers, testPoolConfig, track } from "./fake-fetch.js";
+import { createInferencePool } from "./pool.js";
 
 const A = "http://engine-a:8000";
 const B = "http://engine-b:8000";
 
-const config: InferencePoolConfig = {
-  apiKey: undefined,
-  model: undefined,
-  queueSize: 8,
-  queueTimeoutMs: 2000,
-  connectTimeoutMs: 100,
-  firstTokenTimeoutMs: 100,
-  probeIntervalMs: 1000,
-  cooldownMs: 1000,
-};
+const config = testPoolConfig({ connectTimeoutMs: 100, firstTokenTimeoutMs: 100 });
 
 const both = [
   { url: A, maxConcurrency: 4 },
@@ -36,18 +27,30 @@ describe("retry before the first byte", () => {
   });
 
   it.each([
-    ["a 5xx", () => json({ error: { message: "engine fell over" } }, 500)],
-    ["no response headers in time", never],
-  ])("retries %s on the other endpoint", async (_, answerOfA) => {
-    const fake = createFakeFetch({ [A]: answerOfA, [B]: () => json({ from: "b" }) });
-    const pool = createInferencePool({ endpoints: both, config, fetch: fake.fetch });
-    const started = Date.now();
-    // Both are cold and equally loaded: A, listed first, is tried first.
-    expect(await (await pool.request("/v1/chat/completions", { body: {}, timeoutMs: 50 })).json()).toEqual({ from: "b" });
-    expect(Date.now() - started).toBeLessThan(500);
-    expect(fake.calls.map((call) => call.origin)).toEqual([A, B]);
-    expect(pool.snapshot()).toMatchObject({ retries: 1, in_flight: 0 });
-    expect(pool.snapshot().endpoints[0]).toMatchObject({ failures: 1, last_error: expect.stringMatching(/HTTP 500|no response headers/) });
+    ["a 5xx", () => json({ error: { message: "engine fell over" } }, 500), 0],
+    ["no response headers in time", never, 50],
+  ])("retries %s on the other endpoint", async (_, answerOfA, retryAfterMs) => {
+    vi.useFakeTimers(poolTimers);
+    try {
+      const fake = createFakeFetch({ [A]: answerOfA, [B]: () => json({ from: "b" }) });
+      const pool = createInferencePool({ endpoints: both, config, fetch: fake.fetch });
+      // Both are cold and equally loaded: A, listed first, is tried first.
+      const answer = track(pool.request("/v1/chat/completions", { body: {}, timeoutMs: 50 }));
+      if (retryAfterMs > 0) {
+        await vi.advanceTimersByTimeAsync(retryAfterMs - 1);
+        expect(fake.calls.map((call) => call.origin)).toEqual([A]);
+      }
+      // The retry comes as soon as A has failed (at once, or at the request's own header deadline),
+      // not after the pool's longer connect timeout or the queue deadline.
+      await vi.advanceTimersByTimeAsync(retryAfterMs === 0 ? 0 : 1);
+      expect(fake.calls.map((call) => call.origin)).toEqual([A, B]);
+      expect(answer.settled).toBe(true);
+      expect(await answer.value?.json()).toEqual({ from: "b" });
+      expect(pool.snapshot()).toMatchObject({ retries: 1, in_flight: 0 });
+      expect(pool.snapshot().endpoints[0]).toMatchObject({ failures: 1, last_error: expect.stringMatching(/HTTP 500|no response headers/) });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("passes a 4xx through untouched: no retry, no mark against the endpoint", async () => {
@@ -106,25 +109,39 @@ describe("retry before the first byte", () => {
 
 describe("a stream that stalls after its first bytes", () => {
   it("errors once no data came for the idle deadline, but not while the client is merely slow to read", async () => {
-    const stream = controlledStream();
-    stream.send(chunk("one"));
-    const fake = createFakeFetch({ [A]: () => stream.response });
-    const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config, fetch: fake.fetch });
-    const response = await pool.request("/v1/chat/completions", { body: {}, stream: true });
-    const reader = response.body!.getReader();
-    await reader.read();
-    // Three idle deadlines without reading: backpressure, not a stall.
-    await new Promise((resolve) => setTimeout(resolve, 3 * config.firstTokenTimeoutMs));
-    stream.send(chunk("two"));
-    expect(new TextDecoder().decode((await reader.read()).value)).toContain("two");
-    // Chunks a little faster than the deadline keep the stream alive however long it runs.
-    for (let index = 0; index < 4; index++) {
-      setTimeout(() => stream.send(chunk(`more ${index}`)), config.firstTokenTimeoutMs / 2);
-      expect(new TextDecoder().decode((await reader.read()).value)).toContain(`more ${index}`);
+    // The idle deadline runs on a fake clock the test steps, so a busy machine cannot make a
+    // chunk "late" (real timers here would race the engine's chunks against the deadline).
+    vi.useFakeTimers(poolTimers);
+    try {
+      const idleMs = config.firstTokenTimeoutMs;
+      const stream = controlledStream();
+      stream.send(chunk("one"));
+      const fake = createFakeFetch({ [A]: () => stream.response });
+      const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config, fetch: fake.fetch });
+      const response = await pool.request("/v1/chat/completions", { body: {}, stream: true });
+      const reader = response.body!.getReader();
+      await reader.read();
+      // Three idle deadlines without reading: backpressure, not a stall.
+      await vi.advanceTimersByTimeAsync(3 * idleMs);
+      stream.send(chunk("two"));
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain("two");
+      // Chunks just inside the deadline keep the stream alive however long it runs.
+      for (let index = 0; index < 4; index++) {
+        const next = reader.read();
+        await vi.advanceTimersByTimeAsync(idleMs - 1);
+        stream.send(chunk(`more ${index}`));
+        expect(new TextDecoder().decode((await next).value)).toContain(`more ${index}`);
+      }
+      // Now the engine goes quiet while the client waits: the read fails at the deadline, not before.
+      const last = track(reader.read());
+      await vi.advanceTimersByTimeAsync(idleMs - 1);
+      expect(last.settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(String(last.error)).toMatch(/no data for 100 ms/);
+      expect(pool.snapshot().endpoints[0]).toMatchObject({ in_flight: 0, failures: 1 });
+    } finally {
+      vi.useRealTimers();
     }
-    // Now the engine goes quiet while the client waits.
-    await expect(reader.read()).rejects.toThrow(/no data for 100 ms/);
-    expect(pool.snapshot().endpoints[0]).toMatchObject({ in_flight: 0, failures: 1 });
   });
 });
 

@@ -1,21 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AppError } from "../shared/errors.js";
-import { createFakeFetch, deferred, json, type Deferred, type FakeFetch } from "./fake-fetch.js";
-import { createInferencePool, type InferencePoolConfig } from "./pool.js";
+import { createFakeFetch, deferred, json, poolTimers, testPoolConfig, track, type Deferred, type FakeFetch } from "./fake-fetch.js";
+import { createInferencePool } from "./pool.js";
 
 const A = "http://engine-a:8000";
 const B = "http://engine-b:8000";
 
-const config: InferencePoolConfig = {
-  apiKey: undefined,
-  model: undefined,
-  queueSize: 8,
-  queueTimeoutMs: 2000,
-  connectTimeoutMs: 500,
-  firstTokenTimeoutMs: 500,
-  probeIntervalMs: 1000,
-  cooldownMs: 1000,
-};
+const config = testPoolConfig();
 
 /** Every request is held until the test releases it, so load is exactly what the test says. */
 function holdingEngine(origins: string[]) {
@@ -93,16 +84,29 @@ describe("routing", () => {
 });
 
 describe("backpressure", () => {
+  // Deadlines run on a fake clock the test steps: "at once" and "when the deadline passes" are
+  // then statements about event order, and hold however loaded the machine is.
+  beforeEach(() => {
+    vi.useFakeTimers(poolTimers);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  /** Lets every pending promise run without moving the clock. */
+  const settleNow = () => vi.advanceTimersByTimeAsync(0);
+
   it("rejects at once with 429 and Retry-After when the queue is full", async () => {
     const { fake, held } = holdingEngine([A]);
     const pool = createInferencePool({ endpoints: [{ url: A, maxConcurrency: 1 }], config: { ...config, queueSize: 1 }, fetch: fake.fetch });
 
     const running = pool.request("/v1/x");
-    await settle();
+    await settleNow();
     const queued = pool.request("/v1/x");
-    const started = Date.now();
-    const error = await pool.request("/v1/x").catch((caught: unknown) => caught);
-    expect(Date.now() - started).toBeLessThan(50);
+    const rejected = track(pool.request("/v1/x"));
+    // At once: without the clock moving at all (the queue deadline is 2 s away).
+    await settleNow();
+    expect(rejected.settled).toBe(true);
+    const error = rejected.error;
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ status: 429, code: "too_many_requests" });
     expect(Number((error as AppError).headers["Retry-After"])).toBeGreaterThanOrEqual(1);
@@ -110,7 +114,7 @@ describe("backpressure", () => {
 
     held[0]?.answer.resolve(json({}));
     await (await running).text();
-    await settle();
+    await settleNow();
     held[1]?.answer.resolve(json({}));
     expect((await queued).status).toBe(200);
   });
@@ -123,14 +127,14 @@ describe("backpressure", () => {
       fetch: fake.fetch,
     });
     const running = pool.request("/v1/x");
-    await settle();
-    const started = Date.now();
-    const error = await pool.request("/v1/x").catch((caught: unknown) => caught);
-    const waited = Date.now() - started;
-    expect(error).toMatchObject({ status: 429 });
-    expect((error as AppError).headers["Retry-After"]).toBeDefined();
-    expect(waited).toBeGreaterThanOrEqual(55);
-    expect(waited).toBeLessThan(500);
+    await settleNow();
+    const waiting = track(pool.request("/v1/x"));
+    await vi.advanceTimersByTimeAsync(59);
+    expect(waiting.settled).toBe(false);
+    expect(pool.snapshot()).toMatchObject({ queued: 1, rejected: 0 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(waiting.error).toMatchObject({ status: 429 });
+    expect((waiting.error as AppError).headers["Retry-After"]).toBeDefined();
     expect(pool.snapshot()).toMatchObject({ queued: 0, rejected: 1 });
     held[0]?.answer.resolve(json({}));
     await (await running).text();
@@ -160,10 +164,12 @@ describe("backpressure", () => {
       fetch: fake.fetch,
       failureThreshold: 1,
     });
-    const started = Date.now();
-    const results = await Promise.allSettled([pool.request("/v1/x"), pool.request("/v1/x")]);
-    expect(results.map((result) => result.status === "rejected" && (result.reason as AppError).status)).toEqual([503, 503]);
-    expect(Date.now() - started).toBeLessThan(1000); // not the 10 s queue deadline
+    const requests = [track(pool.request("/v1/x")), track(pool.request("/v1/x"))];
+    await vi.advanceTimersByTimeAsync(39);
+    expect(requests.map((request) => request.settled)).toEqual([false, false]);
+    // The header timeout turns A unhealthy; the waiter fails with it, not at the 10 s queue deadline.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests.map((request) => (request.error as AppError | undefined)?.status)).toEqual([503, 503]);
     expect(fake.calls).toHaveLength(1);
   });
 });

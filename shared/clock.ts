@@ -11,7 +11,27 @@ export interface IdGenerator {
   next(): string;
 }
 
-const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** Crockford's base32 (no I, L, O or U): the ULID alphabet. */
+export const crockfordBase32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A ULID's first 10 characters: epoch ms in base32, most significant first, so ids sort by time. */
+export function ulidTimePart(epochMs: number): string {
+  let part = "";
+  let remaining = Math.max(0, Math.floor(epochMs));
+  for (let index = 0; index < 10; index++) {
+    part = crockfordBase32[remaining % 32] + part;
+    remaining = Math.floor(remaining / 32);
+  }
+  return part;
+}
+
+/** The epoch ms in a ULID's time part. */
+export function ulidTime(id: string): number {
+  let time = 0;
+  for (let index = 0; index < 10; index++) time = time * 32 + crockfordBase32.indexOf(id[index] ?? "0");
+  return time;
+}
+
 /** Random values are drawn this many ids at a time: one getRandomValues call costs as much as many ids. */
 const randomBatch = 256;
 
@@ -45,15 +65,10 @@ export function createIdGenerator(clock: Clock = systemClock): IdGenerator {
       } else {
         lastTime = time;
         freshRandom();
-        timePart = "";
-        let remaining = time;
-        for (let index = 0; index < 10; index++) {
-          timePart = alphabet[remaining % 32] + timePart;
-          remaining = Math.floor(remaining / 32);
-        }
+        timePart = ulidTimePart(time);
       }
       let id = timePart;
-      for (let index = 0; index < 16; index++) id += alphabet[lastRandom[index]!];
+      for (let index = 0; index < 16; index++) id += crockfordBase32[lastRandom[index]!];
       return id;
     },
   };

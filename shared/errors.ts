@@ -85,7 +85,7 @@ export const payloadTooLarge = (limitBytes: number) =>
 export const uriTooLong = (limitChars: number) =>
   new AppError({ code: "uri_too_long", status: 414, title: "URI Too Long", detail: `The URL is longer than ${limitChars} characters; send large input in the body` });
 
-/** The client went away before the answer: not a server error, and nobody reads the body. */
+/** The client went away before the answer: 499 (nginx's "client closed request"), not a 5xx that pages someone; nobody reads the body. */
 export const clientClosedRequest = (cause?: unknown) =>
   new AppError({ code: "client_closed_request", status: 499, title: "Client Closed Request", detail: "The client disconnected before the response", cause });
 

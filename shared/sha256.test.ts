@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "./sha256.js";
+import { sha256Hex, sha256HexOfBytes } from "./sha256.js";
 
-const webCryptoHex = async (text: string) =>
-  Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))), (byte) =>
-    byte.toString(16).padStart(2, "0"),
-  ).join("");
+const webCryptoHex = (text: string) => sha256HexOfBytes(new TextEncoder().encode(text));
 
 describe("sha256Hex", () => {
   it("matches the FIPS 180-2 test vectors", () => {
@@ -13,6 +10,11 @@ describe("sha256Hex", () => {
     expect(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")).toBe(
       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
     );
+  });
+
+  it("hashes bytes with Web Crypto to the same vectors", async () => {
+    expect(await sha256HexOfBytes(new Uint8Array(0))).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(await sha256HexOfBytes(new TextEncoder().encode("abc"))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 
   it("agrees with Web Crypto across block boundaries and for multi-byte UTF-8", async () => {

@@ -1,10 +1,13 @@
 /**
- * SHA-256 of a string's UTF-8 bytes, as hex, computed synchronously in plain JS.
+ * SHA-256 as hex, the one place it is computed. Two entry points for two sizes of input:
  *
- * Why not `crypto.subtle.digest`: for the short inputs chat hashes on every request (turn and
- * session ids) its cost is not the hashing but the hop through Node's libuv thread pool and back
- * (a job object, a futex wake, an event-loop wakeup, a promise) — measured at 8–14 % of Archive's
- * CPU at 50 concurrent streams on two cores. This runs in a few microseconds, in every runtime.
+ * - `sha256Hex(text)`: a short string's UTF-8 bytes, synchronously in plain JS. Why not
+ *   `crypto.subtle.digest`: for the short inputs chat hashes on every request (turn and session
+ *   ids) its cost is not the hashing but the hop through Node's libuv thread pool and back (a job
+ *   object, a futex wake, an event-loop wakeup, a promise) — measured at 8–14 % of Archive's CPU
+ *   at 50 concurrent streams on two cores. This runs in a few microseconds, in every runtime.
+ * - `sha256HexOfBytes(bytes)`: a whole document, with Web Crypto: native code off the event
+ *   loop, where megabytes of plain-JS hashing would block every other request.
  */
 const roundConstants = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -21,6 +24,16 @@ const initialState = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f
 const encoder = new TextEncoder();
 const schedule = new Uint32Array(64);
 const rotate = (value: number, bits: number) => (value >>> bits) | (value << (32 - bits));
+
+/** Hex of a byte digest, two characters a byte. */
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export async function sha256HexOfBytes(bytes: Uint8Array): Promise<string> {
+  // Copied into a plain ArrayBuffer-backed view: digest() rejects views over SharedArrayBuffer.
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes))));
+}
 
 export function sha256Hex(text: string): string {
   const bytes = encoder.encode(text);

@@ -1,4 +1,5 @@
 import { constants, createDeflate } from "node:zlib";
+import { concatBytes } from "../shared/bytes.js";
 
 /**
  * Hostile PDFs built at test time (no committed binaries): a decompression bomb and a document
@@ -8,7 +9,7 @@ export function buildPdf(pages: readonly Uint8Array[], contentFilter: "FlateDeco
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   const offsets: number[] = [];
-  let length = 0;
+  let length = 0; // of the parts so far: the next object's offset
   const push = (part: string | Uint8Array) => {
     const bytes = typeof part === "string" ? encoder.encode(part) : part;
     parts.push(bytes);
@@ -39,13 +40,7 @@ export function buildPdf(pages: readonly Uint8Array[], contentFilter: "FlateDeco
   let table = `xref\n0 ${count}\n0000000000 65535 f \n`;
   for (let number = 1; number < count; number++) table += `${String(offsets[number]).padStart(10, "0")} 00000 n \n`;
   push(`${table}trailer\n<< /Size ${count} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
-  const pdf = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    pdf.set(part, offset);
-    offset += part.length;
-  }
-  return pdf;
+  return concatBytes(parts);
 }
 
 /** One page whose content inflates to `operators` × `(a) Tj` (the issue's bomb: 48 Mi of them from ~500 KB). */

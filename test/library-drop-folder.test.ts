@@ -16,7 +16,7 @@ import {
   searchLibrary,
   type LibraryNode,
 } from "../functions/library/test-harness.js";
-import { REPORT_RARE_ID } from "./fixtures/make-pdfs.js";
+import { reportRareId } from "./fixtures/make-pdfs.js";
 
 let node: LibraryNode;
 let dir: string;
@@ -72,17 +72,17 @@ describe("library drop folder", () => {
   it("makes a copied-in PDF searchable without any API call, citing its page", async () => {
     await mkdir(join(dir, "reports"));
     await copyFile(new URL("fixtures/report.pdf", import.meta.url), join(dir, "reports", "report.pdf"));
-    const chunk = await eventually(findChunk(REPORT_RARE_ID, "report.pdf"));
+    const chunk = await eventually(findChunk(reportRareId, "report.pdf"));
     expect(chunk).toMatchObject({ page: 2, file_type: "pdf" });
     const document = await (await node.app.request(`/library/documents/${chunk.document_id}`, authorized(keys.alice))).json();
     expect(document.sources).toEqual(["drop:reports/report.pdf"]);
   });
 
   it("keeps a renamed file's document without embedding it again, under its new name", async () => {
-    const before = await eventually(findChunk(REPORT_RARE_ID, "report.pdf"));
+    const before = await eventually(findChunk(reportRareId, "report.pdf"));
     const embeddedBefore = embeddedCount();
     await rename(join(dir, "reports", "report.pdf"), join(dir, "quarterly.pdf"));
-    const after = await eventually(findChunk(REPORT_RARE_ID, "quarterly.pdf"));
+    const after = await eventually(findChunk(reportRareId, "quarterly.pdf"));
     expect(after.document_id).toBe(before.document_id);
     const document = await (await node.app.request(`/library/documents/${after.document_id}`, authorized(keys.alice))).json();
     expect(document).toMatchObject({ filename: "quarterly.pdf", sources: ["drop:quarterly.pdf"] });
@@ -100,7 +100,7 @@ describe("library drop folder", () => {
     await rm(join(dir, "notes.txt"));
     await eventually(absent("fig tree", "notes.txt"));
     await rm(join(dir, "quarterly.pdf"));
-    await eventually(absent(REPORT_RARE_ID, "quarterly.pdf"));
+    await eventually(absent(reportRareId, "quarterly.pdf"));
     const stats = await (await node.app.request("/library/stats", authorized(keys.alice))).json();
     expect(stats).toMatchObject({ documents: 1, by_type: { pdf: 0, txt: 0, md: 1 } });
   });

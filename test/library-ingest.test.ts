@@ -16,7 +16,7 @@ import {
   type LibraryNode,
 } from "../functions/library/test-harness.js";
 import { lexicalTerms } from "../shared/retrieval/index.js";
-import { makeProse, REPORT_RARE_ID } from "./fixtures/make-pdfs.js";
+import { makeProse, reportRareId } from "./fixtures/make-pdfs.js";
 
 const fixture = async (name: string) => new Uint8Array(await readFile(new URL(`fixtures/${name}`, import.meta.url)));
 
@@ -69,10 +69,10 @@ describe("library search over ingested documents", () => {
   });
 
   it("ranks the chunk holding an exact rare id first, even though the embedding ranks look-alikes higher", async () => {
-    const { body } = await search({ query: REPORT_RARE_ID });
+    const { body } = await search({ query: reportRareId });
     expect(body.chunks[0]).toMatchObject({ document_id: reportId, page: 2 });
-    expect(body.chunks[0]!.text).toContain(REPORT_RARE_ID);
-    const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: REPORT_RARE_ID, topK: 1 });
+    expect(body.chunks[0]!.text).toContain(reportRareId);
+    const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: reportRareId, topK: 1 });
     expect(hit!.ranks.bm25).toBe(1);
     expect(hit!.ranks.vector).toBeGreaterThan(1);
   });
@@ -111,7 +111,7 @@ describe("library search over ingested documents", () => {
   });
 
   it("keeps each tenant's library to itself", async () => {
-    const { body } = await search({ query: REPORT_RARE_ID }, keys.bob);
+    const { body } = await search({ query: reportRareId }, keys.bob);
     expect(body.chunks).toEqual([]);
     expect((await node.app.request(`/library/documents/${reportId}`, authorized(keys.bob))).status).toBe(404);
     expect((await node.app.request(`/library/documents/${reportId}`, authorized(keys.bob, { method: "DELETE" }))).status).toBe(404);

@@ -11,7 +11,7 @@ import {
   searchLibrary,
   type LibraryNode,
 } from "../functions/library/test-harness.js";
-import { makeManualPdf, MANUAL_DEEP_PASSAGE } from "./fixtures/make-pdfs.js";
+import { makeManualPdf, manualDeepPassage } from "./fixtures/make-pdfs.js";
 
 let node: LibraryNode;
 let manualId: string;
@@ -46,7 +46,7 @@ describe("library ranking", () => {
 
   it("matches a chunk deep in a section by the section's title", async () => {
     const { body } = await searchLibrary(node.app, keys.alice, { query: "salt pans brine", top_k: 3 });
-    expect(body.chunks[0]!.text).toContain(MANUAL_DEEP_PASSAGE);
+    expect(body.chunks[0]!.text).toContain(manualDeepPassage);
     expect(body.chunks[0]!.text).not.toContain("Salt pans");
     const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: "salt pans brine", topK: 1 });
     expect(hit!.chunk.section).toBe("2 Salt pans › 2.1 Evaporation basins");

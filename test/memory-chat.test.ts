@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestClock, harnessKeys, startMemoryHarness, type MemoryHarness } from "../functions/memory/test-harness.js";
-import { createLocalEmbedder } from "../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder } from "../infra/node/embeddings/local-embedder.js";
 
 /**
  * Acceptance: conversations through `POST /v1/chat/completions` (the official openai SDK) against

@@ -3,7 +3,7 @@ import { serve } from "@hono/node-server";
 import { describe, expect, it, vi } from "vitest";
 import { createTestEngine, postJson } from "./test-support.js";
 
-const STREAM_REQUEST = {
+const streamRequest = {
   messages: [{ role: "user", content: "Tell me everything about Berlin, Munich and Hamburg." }],
   stream: true,
 };
@@ -21,7 +21,7 @@ describe("client aborts", () => {
   it("counts a stream the client aborts through its AbortSignal and stops generating", async () => {
     const engine = createTestEngine({ tokenDelayMs: 40 });
     const controller = new AbortController();
-    const response = await postJson(engine, "/v1/chat/completions", STREAM_REQUEST, controller.signal);
+    const response = await postJson(engine, "/v1/chat/completions", streamRequest, controller.signal);
     const reader = await readFirstChunk(response);
     expect(engine.stats.inFlight).toBe(1);
 
@@ -36,7 +36,7 @@ describe("client aborts", () => {
 
   it("counts a stream whose reader is cancelled", async () => {
     const engine = createTestEngine({ tokenDelayMs: 40 });
-    const response = await postJson(engine, "/v1/chat/completions", STREAM_REQUEST);
+    const response = await postJson(engine, "/v1/chat/completions", streamRequest);
     const reader = await readFirstChunk(response);
     await reader.cancel();
     expect(engine.stats).toMatchObject({ aborted: 1, inFlight: 0, completed: 0 });
@@ -55,7 +55,7 @@ describe("client aborts", () => {
 
   it("counts a finished stream as completed, not aborted", async () => {
     const engine = createTestEngine({ tokenDelayMs: 1 });
-    const response = await postJson(engine, "/v1/chat/completions", STREAM_REQUEST);
+    const response = await postJson(engine, "/v1/chat/completions", streamRequest);
     expect(await response.text()).toMatch(/data: \[DONE\]\n\n$/);
     expect(engine.stats).toMatchObject({ requests: 1, completed: 1, aborted: 0, inFlight: 0 });
   });
@@ -71,7 +71,7 @@ describe("client aborts", () => {
       const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(STREAM_REQUEST),
+        body: JSON.stringify(streamRequest),
         signal: controller.signal,
       });
       await readFirstChunk(response);

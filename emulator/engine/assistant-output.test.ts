@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { instanceOf } from "./schema-instance.js";
-import { createTestEngine, ENGINE_ORIGIN, parseSseJson, postJson } from "./test-support.js";
+import { createTestEngine, engineOrigin, parseSseJson, postJson } from "./test-support.js";
 
 const weatherTool = {
   type: "function",
@@ -23,7 +23,7 @@ type Completion = {
 const validator = (schema: unknown) => z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
 
 const client = (engineFetch: (request: Request) => Promise<Response>) =>
-  new OpenAI({ apiKey: "unused", baseURL: `${ENGINE_ORIGIN}/v1`, maxRetries: 0, fetch: (input, init) => engineFetch(new Request(input, init)) });
+  new OpenAI({ apiKey: "unused", baseURL: `${engineOrigin}/v1`, maxRetries: 0, fetch: (input, init) => engineFetch(new Request(input, init)) });
 
 describe("the emulated engine's tool calls", () => {
   it("calls a tool the prompt names, with arguments that match its parameters", async () => {

@@ -1,11 +1,11 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { SYNTHETIC_NOTICE } from "./index.js";
-import { createTestEngine, ENGINE_ORIGIN, parseSseJson, postJson } from "./test-support.js";
+import { syntheticNotice } from "./index.js";
+import { createTestEngine, engineOrigin, parseSseJson, postJson } from "./test-support.js";
 
-const MODEL = "archive-emulated-1";
-const QUESTION = { role: "user", content: "Where does my sister live and how long is the warranty?" };
-const SYSTEM_WITH_CONTEXT = {
+const modelName = "archive-emulated-1";
+const userQuestion = { role: "user", content: "Where does my sister live and how long is the warranty?" };
+const systemWithContext = {
   role: "system",
   content: [
     "You are Archive, a helpful assistant.",
@@ -21,7 +21,7 @@ const SYSTEM_WITH_CONTEXT = {
 describe("POST /v1/chat/completions (non-streaming)", () => {
   it("answers in vLLM's chat.completion shape", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { model: MODEL, messages: [QUESTION] });
+    const response = await postJson(engine, "/v1/chat/completions", { model: modelName, messages: [userQuestion] });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("application/json");
     const body = (await response.json()) as Record<string, unknown>;
@@ -29,11 +29,11 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
       id: "chatcmpl-test1",
       object: "chat.completion",
       created: Date.UTC(2025, 0, 1) / 1000,
-      model: MODEL,
+      model: modelName,
       choices: [{ index: 0, message: { role: "assistant" }, finish_reason: "stop", logprobs: null }],
     });
     const [choice] = body.choices as Array<{ message: { content: string } }>;
-    expect(choice?.message.content).toContain(SYNTHETIC_NOTICE);
+    expect(choice?.message.content).toContain(syntheticNotice);
     const usage = body.usage as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
     expect(usage.prompt_tokens).toBeGreaterThan(10);
     expect(usage.completion_tokens).toBeGreaterThan(5);
@@ -42,7 +42,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("names the question's key words and quotes retrieved context verbatim", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [SYSTEM_WITH_CONTEXT, QUESTION] });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [systemWithContext, userQuestion] });
     const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
     const content = body.choices[0]?.message.content ?? "";
     expect(content).toContain("sister");
@@ -54,7 +54,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("is deterministic for the same conversation", async () => {
     const engine = createTestEngine();
-    const request = { messages: [SYSTEM_WITH_CONTEXT, QUESTION], logprobs: true, top_logprobs: 2 };
+    const request = { messages: [systemWithContext, userQuestion], logprobs: true, top_logprobs: 2 };
     const first = (await (await postJson(engine, "/v1/chat/completions", request)).json()) as { choices: unknown };
     const second = (await (await postJson(engine, "/v1/chat/completions", request)).json()) as { choices: unknown };
     expect(second.choices).toEqual(first.choices);
@@ -62,7 +62,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("honours max_tokens with finish_reason length", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [QUESTION], max_tokens: 3 });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [userQuestion], max_tokens: 3 });
     const body = (await response.json()) as {
       choices: Array<{ message: { content: string }; finish_reason: string }>;
       usage: { completion_tokens: number };
@@ -74,7 +74,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("cuts at a stop sequence and reports it as stop_reason", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [QUESTION], stop: [" and"] });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [userQuestion], stop: [" and"] });
     const body = (await response.json()) as { choices: Array<{ message: { content: string }; finish_reason: string; stop_reason: string }> };
     expect(body.choices[0]).toMatchObject({ finish_reason: "stop", stop_reason: " and" });
     expect(body.choices[0]?.message.content).toBe("You asked about sister, live");
@@ -82,7 +82,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("returns per-token logprobs with alternatives when asked", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [QUESTION], logprobs: true, top_logprobs: 2, max_tokens: 4 });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [userQuestion], logprobs: true, top_logprobs: 2, max_tokens: 4 });
     const body = (await response.json()) as {
       choices: Array<{ logprobs: { content: Array<{ token: string; logprob: number; bytes: number[]; top_logprobs: unknown[] }> } }>;
     };
@@ -97,7 +97,7 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
 
   it("rejects an unknown model with vLLM's 404 error body", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { model: "gpt-4o", messages: [QUESTION] });
+    const response = await postJson(engine, "/v1/chat/completions", { model: "gpt-4o", messages: [userQuestion] });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: { message: "The model `gpt-4o` does not exist.", type: "NotFoundError", param: "model", code: 404 },
@@ -107,8 +107,8 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
   it.each([
     ["no messages", { messages: [] }],
     ["a message without role", { messages: [{ content: "hi" }] }],
-    ["a non-numeric max_tokens", { messages: [QUESTION], max_tokens: "ten" }],
-    ["stream_options without stream", { messages: [QUESTION], stream_options: { include_usage: true } }],
+    ["a non-numeric max_tokens", { messages: [userQuestion], max_tokens: "ten" }],
+    ["stream_options without stream", { messages: [userQuestion], stream_options: { include_usage: true } }],
   ])("rejects %s with 400 in vLLM's error format", async (_name, body) => {
     const engine = createTestEngine();
     const response = await postJson(engine, "/v1/chat/completions", body);
@@ -121,14 +121,14 @@ describe("POST /v1/chat/completions (non-streaming)", () => {
   it("rejects a body that is not JSON", async () => {
     const engine = createTestEngine();
     const response = await engine.fetch(
-      new Request(`${ENGINE_ORIGIN}/v1/chat/completions`, { method: "POST", body: "{not json" }),
+      new Request(`${engineOrigin}/v1/chat/completions`, { method: "POST", body: "{not json" }),
     );
     expect(response.status).toBe(400);
   });
 
   it("refuses a request longer than the context window", async () => {
     const engine = createTestEngine({ maxModelLen: 64 });
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [QUESTION], max_tokens: 60 });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [userQuestion], max_tokens: 60 });
     expect(response.status).toBe(400);
     const error = (await response.json()) as { error: { message: string } };
     expect(error.error.message).toContain("maximum context length is 64 tokens");
@@ -139,13 +139,13 @@ describe("POST /v1/chat/completions (streaming)", () => {
   it("streams role, content deltas, finish, usage and [DONE]", async () => {
     const engine = createTestEngine();
     const response = await postJson(engine, "/v1/chat/completions", {
-      messages: [SYSTEM_WITH_CONTEXT, QUESTION],
+      messages: [systemWithContext, userQuestion],
       stream: true,
       stream_options: { include_usage: true },
     });
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     const chunks = parseSseJson(await response.text());
-    for (const chunk of chunks) expect(chunk).toMatchObject({ id: "chatcmpl-test1", object: "chat.completion.chunk", model: MODEL });
+    for (const chunk of chunks) expect(chunk).toMatchObject({ id: "chatcmpl-test1", object: "chat.completion.chunk", model: modelName });
 
     const [first, ...rest] = chunks;
     expect(first?.choices).toEqual([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
@@ -156,7 +156,7 @@ describe("POST /v1/chat/completions (streaming)", () => {
     expect(contentChoices.at(-1)?.finish_reason).toBe("stop");
 
     const streamed = contentChoices.map((choice) => choice?.delta.content).join("");
-    const nonStreamed = (await (await postJson(engine, "/v1/chat/completions", { messages: [SYSTEM_WITH_CONTEXT, QUESTION] })).json()) as {
+    const nonStreamed = (await (await postJson(engine, "/v1/chat/completions", { messages: [systemWithContext, userQuestion] })).json()) as {
       choices: Array<{ message: { content: string } }>;
     };
     expect(streamed).toBe(nonStreamed.choices[0]?.message.content);
@@ -165,7 +165,7 @@ describe("POST /v1/chat/completions (streaming)", () => {
 
   it("omits usage unless asked, and stops at max_tokens with length", async () => {
     const engine = createTestEngine();
-    const response = await postJson(engine, "/v1/chat/completions", { messages: [QUESTION], stream: true, max_tokens: 2 });
+    const response = await postJson(engine, "/v1/chat/completions", { messages: [userQuestion], stream: true, max_tokens: 2 });
     const chunks = parseSseJson(await response.text());
     expect(chunks).toHaveLength(3);
     expect(chunks.every((chunk) => !("usage" in chunk))).toBe(true);
@@ -177,7 +177,7 @@ describe("the official openai SDK against the engine", () => {
   const client = (engineFetch: (request: Request) => Promise<Response>): OpenAI =>
     new OpenAI({
       apiKey: "unused",
-      baseURL: `${ENGINE_ORIGIN}/v1`,
+      baseURL: `${engineOrigin}/v1`,
       maxRetries: 0,
       fetch: (input, init) => engineFetch(new Request(input, init)),
     });
@@ -185,11 +185,11 @@ describe("the official openai SDK against the engine", () => {
   it("parses a completion, a stream with usage, and a typed 404", async () => {
     const engine = createTestEngine();
     const openai = client(engine.fetch);
-    const completion = await openai.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Tell me about Berlin." }] });
+    const completion = await openai.chat.completions.create({ model: modelName, messages: [{ role: "user", content: "Tell me about Berlin." }] });
     expect(completion.choices[0]?.message.content).toContain("Berlin");
 
     const stream = await openai.chat.completions.create({
-      model: MODEL,
+      model: modelName,
       messages: [{ role: "user", content: "Tell me about Berlin." }],
       stream: true,
       stream_options: { include_usage: true },

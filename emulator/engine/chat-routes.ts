@@ -4,21 +4,13 @@
  */
 import { Hono } from "hono";
 import { delay } from "./delay.js";
-import {
-  checkContextLength,
-  checkModel,
-  createdSeconds,
-  generationDelayMs,
-  usage,
-  type EngineContext,
-} from "./engine-context.js";
+import { acceptRequest, checkContextLength, createdSeconds, generationDelayMs, usage, type EngineDeps } from "./engine-deps.js";
 import { finishGeneration, type Generation } from "./generation.js";
 import { planOutput, type PlannedToolCall } from "./assistant-output.js";
 import { engineErrorResponse } from "./errors.js";
 import { chatLogprobEntry, type ChatLogprobEntry } from "./logprobs.js";
 import {
   chatCompletionRequestSchema,
-  parseRequestBody,
   rejectStreamOptions,
   stopSequences,
   type ChatCompletionRequest,
@@ -30,44 +22,41 @@ import { countTokens } from "./tokenize.js";
 
 // A chat template wraps each message in markers (<|im_start|>role … <|im_end|>)
 // and primes the assistant turn; these stand in for those template tokens.
-const TEMPLATE_TOKENS_PER_MESSAGE = 4;
-const TEMPLATE_TOKENS_FOR_REPLY = 3;
+const templateTokensPerMessage = 4;
+const templateTokensForReply = 3;
 
-export function createChatRoutes(context: EngineContext): Hono {
+export function createChatRoutes(deps: EngineDeps): Hono {
   const routes = new Hono();
 
   routes.post("/v1/chat/completions", async (c) => {
-    context.recorder.countRequest("chat");
-    const parsed = await parseRequestBody(c.req.raw, chatCompletionRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
-    const rejection = checkModel(context, request.model) ?? rejectStreamOptions(request) ?? rejectToolChoiceWithoutTools(request);
-    if (rejection) return rejection;
+    const accepted = await acceptRequest(deps, "chat", c.req.raw, chatCompletionRequestSchema, (body) => rejectStreamOptions(body) ?? rejectToolChoiceWithoutTools(body));
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
 
     const turns = request.messages.map(toTurn);
     const promptTokens = countPromptTokens(turns);
     const requestedMaxTokens = request.max_completion_tokens ?? request.max_tokens ?? null;
-    const tooLong = checkContextLength(context, promptTokens, requestedMaxTokens);
+    const tooLong = checkContextLength(deps, promptTokens, requestedMaxTokens);
     if (tooLong) return tooLong;
 
-    const output = planOutput(request, turns, context.languageModel);
+    const output = planOutput(request, turns, deps.languageModel);
     const generation = finishGeneration(
       output.kind === "text" ? output.text : "",
       {
         previousCore: null,
-        maxTokens: requestedMaxTokens ?? context.maxModelLen - promptTokens,
+        maxTokens: requestedMaxTokens ?? deps.maxModelLen - promptTokens,
         stop: stopSequences(request.stop),
         draftFinished: true,
       },
-      context.languageModel,
+      deps.languageModel,
     );
     const toolCalls =
       output.kind === "tool_calls"
-        ? output.calls.map((call) => ({ id: `chatcmpl-tool-${context.createId()}`, type: "function" as const, function: call }))
+        ? output.calls.map((call) => ({ id: `chatcmpl-tool-${deps.createId()}`, type: "function" as const, function: call }))
         : undefined;
     const reply: ChatReply = {
-      id: `chatcmpl-${context.createId()}`,
-      created: createdSeconds(context),
+      id: `chatcmpl-${deps.createId()}`,
+      created: createdSeconds(deps),
       promptTokens,
       generation,
       toolCalls,
@@ -76,22 +65,22 @@ export function createChatRoutes(context: EngineContext): Hono {
       choices: request.n ?? 1,
       topLogprobs: request.logprobs ? (request.top_logprobs ?? 0) : null,
     };
-    const tracker = context.recorder.begin("chat");
+    const tracker = deps.recorder.begin("chat");
     const signal = c.req.raw.signal;
-    if (request.stream) return createSseResponse(chatChunks(context, request, reply), { signal, tracker });
+    if (request.stream) return createSseResponse(chatChunks(deps, request, reply), { signal, tracker });
 
-    if (!(await delay(generationDelayMs(context, reply.completionTokens), signal))) {
+    if (!(await delay(generationDelayMs(deps, reply.completionTokens), signal))) {
       tracker.abort();
       // Nobody is listening any more; 499 is the conventional "client closed request".
       return new Response(null, { status: 499 });
     }
     tracker.complete();
-    const logprobs = reply.topLogprobs === null || toolCalls ? null : { content: logprobEntries(context, reply) };
+    const logprobs = reply.topLogprobs === null || toolCalls ? null : { content: logprobEntries(deps, reply) };
     return c.json({
       id: reply.id,
       object: "chat.completion",
       created: reply.created,
-      model: context.model,
+      model: deps.model,
       choices: Array.from({ length: reply.choices }, (_, index) => ({
         index,
         message: toolCalls ? { role: "assistant", content: null, tool_calls: toolCalls } : { role: "assistant", content: generation.text, tool_calls: [] },
@@ -137,7 +126,7 @@ function argumentPieces(text: string): string[] {
 }
 
 /** The `choices[0]` entries of one choice's chunks, in order. */
-function choiceDeltas(context: EngineContext, reply: ChatReply, index: number): { choice: Record<string, unknown>; completionTokens: number }[] {
+function choiceDeltas(deps: EngineDeps, reply: ChatReply, index: number): { choice: Record<string, unknown>; completionTokens: number }[] {
   const { generation, toolCalls } = reply;
   const deltas: { choice: Record<string, unknown>; completionTokens: number }[] = [
     { choice: { index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }, completionTokens: 0 },
@@ -155,7 +144,7 @@ function choiceDeltas(context: EngineContext, reply: ChatReply, index: number): 
     deltas.push({ choice: { index, delta: {}, logprobs: null, finish_reason: "tool_calls", stop_reason: null }, completionTokens: reply.completionTokens });
     return deltas;
   }
-  const entries = reply.topLogprobs === null ? null : logprobEntries(context, reply);
+  const entries = reply.topLogprobs === null ? null : logprobEntries(deps, reply);
   const lastIndex = generation.tokens.length - 1;
   generation.tokens.forEach((token, tokenIndex) => {
     const entry = entries?.[tokenIndex];
@@ -177,26 +166,26 @@ function choiceDeltas(context: EngineContext, reply: ChatReply, index: number): 
   return deltas;
 }
 
-function chatChunks(context: EngineContext, request: ChatCompletionRequest, reply: ChatReply): TimedEvent[] {
+function chatChunks(deps: EngineDeps, request: ChatCompletionRequest, reply: ChatReply): TimedEvent[] {
   const { promptTokens } = reply;
   const continuousUsage = request.stream_options?.continuous_usage_stats === true;
   const chunk = (choices: unknown[], completionTokens: number): Record<string, unknown> => ({
     id: reply.id,
     object: "chat.completion.chunk",
     created: reply.created,
-    model: context.model,
+    model: deps.model,
     choices,
     ...(continuousUsage ? { usage: usage(promptTokens, completionTokens) } : {}),
   });
   // With n > 1 the choices' chunks interleave, one step of each choice per token time, as vLLM's do.
-  const perChoice = Array.from({ length: reply.choices }, (_, index) => choiceDeltas(context, reply, index));
+  const perChoice = Array.from({ length: reply.choices }, (_, index) => choiceDeltas(deps, reply, index));
   const events: TimedEvent[] = [];
   const steps = perChoice[0]?.length ?? 0;
   for (let step = 0; step < steps; step++) {
     perChoice.forEach((deltas, index) => {
       const entry = deltas[step]!;
       // vLLM sends the role with the first engine output, i.e. after time to first token.
-      const delayMs = index > 0 ? 0 : step === 0 ? context.firstTokenDelayMs : step === 1 ? 0 : context.tokenDelayMs;
+      const delayMs = index > 0 ? 0 : step === 0 ? deps.firstTokenDelayMs : step === 1 ? 0 : deps.tokenDelayMs;
       events.push({ delayMs, payload: chunk([entry.choice], entry.completionTokens) });
     });
   }
@@ -207,9 +196,9 @@ function chatChunks(context: EngineContext, request: ChatCompletionRequest, repl
   return events;
 }
 
-function logprobEntries(context: EngineContext, reply: ChatReply): ChatLogprobEntry[] {
+function logprobEntries(deps: EngineDeps, reply: ChatReply): ChatLogprobEntry[] {
   return reply.generation.tokens.map((token) =>
-    chatLogprobEntry(token, reply.topLogprobs ?? 0, context.languageModel),
+    chatLogprobEntry(token, reply.topLogprobs ?? 0, deps.languageModel),
   );
 }
 
@@ -228,7 +217,7 @@ function toTurn(message: ChatMessage): ChatTurn {
 }
 
 function countPromptTokens(turns: readonly ChatTurn[]): number {
-  let total = TEMPLATE_TOKENS_FOR_REPLY;
-  for (const turn of turns) total += TEMPLATE_TOKENS_PER_MESSAGE + countTokens(turn.text);
+  let total = templateTokensForReply;
+  for (const turn of turns) total += templateTokensPerMessage + countTokens(turn.text);
   return total;
 }

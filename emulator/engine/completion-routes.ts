@@ -5,20 +5,12 @@
  */
 import { Hono } from "hono";
 import { delay } from "./delay.js";
-import {
-  checkContextLength,
-  checkModel,
-  createdSeconds,
-  generationDelayMs,
-  usage,
-  type EngineContext,
-} from "./engine-context.js";
+import { acceptRequest, checkContextLength, createdSeconds, generationDelayMs, usage, type EngineDeps } from "./engine-deps.js";
 import { engineErrorResponse } from "./errors.js";
 import { finishGeneration, type Generation } from "./generation.js";
 import { legacyLogprobs, type ScoredPiece } from "./logprobs.js";
 import {
   completionRequestSchema,
-  parseRequestBody,
   rejectMultipleChoices,
   rejectStreamOptions,
   stopSequences,
@@ -28,7 +20,7 @@ import { createSseResponse, type TimedEvent } from "./sse.js";
 import { spellAfter } from "./tokenize.js";
 
 /** OpenAI's and vLLM's default for the legacy completions API. */
-const DEFAULT_MAX_TOKENS = 16;
+const defaultMaxTokens = 16;
 
 interface PromptCompletion {
   readonly prompt: string;
@@ -36,42 +28,44 @@ interface PromptCompletion {
   readonly generation: Generation;
 }
 
-export function createCompletionRoutes(context: EngineContext): Hono {
+export function createCompletionRoutes(deps: EngineDeps): Hono {
   const routes = new Hono();
 
   routes.post("/v1/completions", async (c) => {
-    context.recorder.countRequest("completion");
-    const parsed = await parseRequestBody(c.req.raw, completionRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
+    const accepted = await acceptRequest(
+      deps,
+      "completion",
+      c.req.raw,
+      completionRequestSchema,
+      (body) =>
+        rejectMultipleChoices(body.n) ??
+        rejectStreamOptions(body) ??
+        (body.stream && typeof body.prompt !== "string" && body.prompt.length > 1
+          ? engineErrorResponse("BadRequestError", "Streaming more than one prompt is not supported by the emulated engine.", "prompt")
+          : null),
+    );
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
     const prompts = typeof request.prompt === "string" ? [request.prompt] : request.prompt;
-    const rejection =
-      checkModel(context, request.model) ??
-      rejectMultipleChoices(request.n) ??
-      rejectStreamOptions(request) ??
-      (request.stream && prompts.length > 1
-        ? engineErrorResponse("BadRequestError", "Streaming more than one prompt is not supported by the emulated engine.", "prompt")
-        : null);
-    if (rejection) return rejection;
 
-    const maxTokens = request.max_tokens ?? DEFAULT_MAX_TOKENS;
-    const completions = prompts.map((prompt) => completePrompt(context, prompt, maxTokens, stopSequences(request.stop)));
+    const maxTokens = request.max_tokens ?? defaultMaxTokens;
+    const completions = prompts.map((prompt) => completePrompt(deps, prompt, maxTokens, stopSequences(request.stop)));
     for (const completion of completions) {
-      const tooLong = checkContextLength(context, completion.promptPieces.length, maxTokens);
+      const tooLong = checkContextLength(deps, completion.promptPieces.length, maxTokens);
       if (tooLong) return tooLong;
     }
 
-    const id = `cmpl-${context.createId()}`;
-    const created = createdSeconds(context);
-    const tracker = context.recorder.begin("completion");
+    const id = `cmpl-${deps.createId()}`;
+    const created = createdSeconds(deps);
+    const tracker = deps.recorder.begin("completion");
     const signal = c.req.raw.signal;
     const [single] = completions;
     if (request.stream && single) {
-      return createSseResponse(completionChunks(context, request, { id, created, completion: single }), { signal, tracker });
+      return createSseResponse(completionChunks(deps, request, { id, created, completion: single }), { signal, tracker });
     }
 
     const longest = Math.max(...completions.map((completion) => completion.generation.tokens.length));
-    if (!(await delay(generationDelayMs(context, longest), signal))) {
+    if (!(await delay(generationDelayMs(deps, longest), signal))) {
       tracker.abort();
       // Nobody is listening any more; 499 is the conventional "client closed request".
       return new Response(null, { status: 499 });
@@ -83,13 +77,13 @@ export function createCompletionRoutes(context: EngineContext): Hono {
       id,
       object: "text_completion",
       created,
-      model: context.model,
+      model: deps.model,
       choices: completions.map((completion, index) => {
         const pieces = [...(request.echo ? completion.promptPieces : []), ...completion.generation.tokens];
         return {
           index,
           text: (request.echo ? completion.prompt : "") + completion.generation.text,
-          logprobs: wantsLogprobs(request) ? legacyLogprobs(pieces, 0, request.logprobs ?? 0, context.languageModel) : null,
+          logprobs: wantsLogprobs(request) ? legacyLogprobs(pieces, 0, request.logprobs ?? 0, deps.languageModel) : null,
           finish_reason: completion.generation.finishReason,
           stop_reason: completion.generation.stopReason,
           prompt_logprobs: null,
@@ -102,8 +96,8 @@ export function createCompletionRoutes(context: EngineContext): Hono {
   return routes;
 }
 
-function completePrompt(context: EngineContext, prompt: string, maxTokens: number, stop: string[]): PromptCompletion {
-  const { languageModel } = context;
+function completePrompt(deps: EngineDeps, prompt: string, maxTokens: number, stop: string[]): PromptCompletion {
+  const { languageModel } = deps;
   const scored = languageModel.scoreText(prompt);
   const promptPieces = scored.map((entry, index) => ({
     text: entry.token.text,
@@ -124,7 +118,7 @@ function completePrompt(context: EngineContext, prompt: string, maxTokens: numbe
 }
 
 function completionChunks(
-  context: EngineContext,
+  deps: EngineDeps,
   request: CompletionRequest,
   reply: { id: string; created: number; completion: PromptCompletion },
 ): TimedEvent[] {
@@ -135,17 +129,17 @@ function completionChunks(
     id: reply.id,
     object: "text_completion",
     created: reply.created,
-    model: context.model,
+    model: deps.model,
     choices: [{ index: 0, finish_reason: null, stop_reason: null, ...choice }],
   });
   const logprobsFor = (pieces: readonly ScoredPiece[], offset: number): unknown =>
-    wantsLogprobs(request) ? legacyLogprobs(pieces, offset, topCount, context.languageModel) : null;
+    wantsLogprobs(request) ? legacyLogprobs(pieces, offset, topCount, deps.languageModel) : null;
 
   const events: TimedEvent[] = [];
   let offset = 0;
   if (request.echo) {
     events.push({
-      delayMs: context.firstTokenDelayMs,
+      delayMs: deps.firstTokenDelayMs,
       payload: chunk({ text: completion.prompt, logprobs: logprobsFor(completion.promptPieces, 0) }),
     });
     offset = completion.prompt.length;
@@ -153,9 +147,9 @@ function completionChunks(
   const lastIndex = generation.tokens.length - 1;
   generation.tokens.forEach((token, index) => {
     const isLast = index === lastIndex;
-    const firstDelay = request.echo ? 0 : context.firstTokenDelayMs;
+    const firstDelay = request.echo ? 0 : deps.firstTokenDelayMs;
     events.push({
-      delayMs: index === 0 ? firstDelay : context.tokenDelayMs,
+      delayMs: index === 0 ? firstDelay : deps.tokenDelayMs,
       payload: chunk({
         text: token.text,
         logprobs: logprobsFor([token], offset),
@@ -167,7 +161,7 @@ function completionChunks(
   });
   if (generation.tokens.length === 0) {
     const finish = { text: "", logprobs: null, finish_reason: generation.finishReason, stop_reason: generation.stopReason };
-    events.push({ delayMs: request.echo ? 0 : context.firstTokenDelayMs, payload: chunk(finish) });
+    events.push({ delayMs: request.echo ? 0 : deps.firstTokenDelayMs, payload: chunk(finish) });
   }
   if (request.stream_options?.include_usage) {
     const completionTokens = generation.tokens.length;
@@ -177,7 +171,7 @@ function completionChunks(
         id: reply.id,
         object: "text_completion",
         created: reply.created,
-        model: context.model,
+        model: deps.model,
         choices: [],
         usage: usage(completion.promptPieces.length, completionTokens),
       },

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { EMBEDDING_DIMENSIONS } from "./index.js";
-import { createTestEngine, ENGINE_ORIGIN, postJson } from "./test-support.js";
+import { embeddingDimensions } from "./index.js";
+import { createTestEngine, engineOrigin, postJson } from "./test-support.js";
 
 interface EmbeddingBody {
   object: string;
@@ -26,7 +26,7 @@ describe("POST /v1/embeddings", () => {
     expect(body).toMatchObject({ object: "list", model: "archive-emulated-1" });
     expect(body.data.map((item) => [item.object, item.index])).toEqual([["embedding", 0], ["embedding", 1]]);
     for (const item of body.data) {
-      expect(item.embedding).toHaveLength(EMBEDDING_DIMENSIONS);
+      expect(item.embedding).toHaveLength(embeddingDimensions);
       expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 6);
     }
     expect(body.usage.prompt_tokens).toBe(6 + 6);
@@ -52,7 +52,7 @@ describe("POST /v1/embeddings", () => {
     const engine = createTestEngine();
     const openai = new OpenAI({
       apiKey: "unused",
-      baseURL: `${ENGINE_ORIGIN}/v1`,
+      baseURL: `${engineOrigin}/v1`,
       maxRetries: 0,
       fetch: (input, init) => engine.fetch(new Request(input, init)),
     });
@@ -60,7 +60,7 @@ describe("POST /v1/embeddings", () => {
     const viaFloat = await embed("Green tea in the morning.");
     const expected = viaFloat.data[0]?.embedding ?? [];
     const decoded = viaSdk.data[0]?.embedding ?? [];
-    expect(decoded).toHaveLength(EMBEDDING_DIMENSIONS);
+    expect(decoded).toHaveLength(embeddingDimensions);
     decoded.forEach((value, index) => expect(value).toBeCloseTo(expected[index] ?? Number.NaN, 6));
   });
 

@@ -4,26 +4,23 @@
  * encodings are served.
  */
 import { Hono } from "hono";
-import { checkModel, createdSeconds, type EngineContext } from "./engine-context.js";
+import { acceptRequest, createdSeconds, type EngineDeps } from "./engine-deps.js";
 import { embedText, toBase64Float32 } from "./hashed-embedding.js";
-import { embeddingRequestSchema, parseRequestBody } from "./request-schemas.js";
+import { embeddingRequestSchema } from "./request-schemas.js";
 import { countTokens } from "./tokenize.js";
 
-export function createEmbeddingRoutes(context: EngineContext): Hono {
+export function createEmbeddingRoutes(deps: EngineDeps): Hono {
   const routes = new Hono();
 
   routes.post("/v1/embeddings", async (c) => {
-    context.recorder.countRequest("embedding");
-    const parsed = await parseRequestBody(c.req.raw, embeddingRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const request = parsed.data;
-    const rejection = checkModel(context, request.model);
-    if (rejection) return rejection;
+    const accepted = await acceptRequest(deps, "embedding", c.req.raw, embeddingRequestSchema);
+    if (!accepted.ok) return accepted.response;
+    const request = accepted.data;
 
-    const tracker = context.recorder.begin("embedding");
+    const tracker = deps.recorder.begin("embedding");
     const inputs = typeof request.input === "string" ? [request.input] : request.input;
     const data = inputs.map((input, index) => {
-      const vector = embedText(input, context.languageModel);
+      const vector = embedText(input, deps.languageModel);
       return {
         index,
         object: "embedding",
@@ -33,10 +30,10 @@ export function createEmbeddingRoutes(context: EngineContext): Hono {
     const promptTokens = inputs.reduce((total, input) => total + countTokens(input), 0);
     tracker.complete();
     return c.json({
-      id: `embd-${context.createId()}`,
+      id: `embd-${deps.createId()}`,
       object: "list",
-      created: createdSeconds(context),
-      model: context.model,
+      created: createdSeconds(deps),
+      model: deps.model,
       data,
       usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0, prompt_tokens_details: null },
     });

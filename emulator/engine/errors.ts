@@ -19,14 +19,14 @@ export interface EngineErrorBody {
   };
 }
 
-const STATUS_BY_TYPE: Record<EngineErrorType, number> = {
+const statusByType: Record<EngineErrorType, number> = {
   BadRequestError: 400,
   NotFoundError: 404,
   InternalServerError: 500,
 };
 
 export function engineErrorResponse(type: EngineErrorType, message: string, param: string | null = null): Response {
-  const status = STATUS_BY_TYPE[type];
+  const status = statusByType[type];
   const body: EngineErrorBody = { error: { message, type, param, code: status } };
   return Response.json(body, { status });
 }

@@ -7,13 +7,13 @@
 import type { LanguageModel } from "./language-model.js";
 import { isWordCore, tokenize, tokenKey } from "./tokenize.js";
 
-export const EMBEDDING_DIMENSIONS = 384;
+export const embeddingDimensions = 384;
 
-const TRIGRAM_WEIGHT = 0.5;
+const trigramWeight = 0.5;
 /** Common words still count a little, so "the cat" and "a cat" are not identical. */
-const MIN_WORD_WEIGHT = 0.15;
+const minWordWeight = 0.15;
 /** Rarity (−ln P) at which a word weighs 1: roughly where content words begin. */
-const FULL_WEIGHT_RARITY = 8;
+const fullWeightRarity = 8;
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -33,21 +33,21 @@ function fnv1a(text: string): number {
 function addFeature(vector: Float64Array, feature: string, weight: number): void {
   const hash = fnv1a(feature);
   const sign = hash & 1 ? 1 : -1;
-  const index = (hash >>> 1) % EMBEDDING_DIMENSIONS;
+  const index = (hash >>> 1) % embeddingDimensions;
   vector[index] = (vector[index] ?? 0) + sign * weight;
 }
 
 export function embedText(text: string, languageModel: LanguageModel): number[] {
-  const vector = new Float64Array(EMBEDDING_DIMENSIONS);
+  const vector = new Float64Array(embeddingDimensions);
   for (const token of tokenize(text)) {
     if (!isWordCore(token.core)) continue;
     const word = tokenKey(token.core);
-    const weight = Math.min(1, Math.max(MIN_WORD_WEIGHT, languageModel.rarity(token.core) / FULL_WEIGHT_RARITY));
+    const weight = Math.min(1, Math.max(minWordWeight, languageModel.rarity(token.core) / fullWeightRarity));
     addFeature(vector, `w:${word}`, weight);
     const padded = `#${word}#`;
     const trigramCount = Math.max(1, padded.length - 2);
     for (let start = 0; start + 3 <= padded.length; start += 1) {
-      addFeature(vector, `t:${padded.slice(start, start + 3)}`, (TRIGRAM_WEIGHT * weight) / Math.sqrt(trigramCount));
+      addFeature(vector, `t:${padded.slice(start, start + 3)}`, (trigramWeight * weight) / Math.sqrt(trigramCount));
     }
   }
   let norm = Math.hypot(...vector);

@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import { createChatRoutes } from "./chat-routes.js";
 import { createCompletionRoutes } from "./completion-routes.js";
 import { createEmbeddingRoutes } from "./embedding-routes.js";
-import type { EngineContext } from "./engine-context.js";
+import type { EngineDeps } from "./engine-deps.js";
 import { engineErrorResponse } from "./errors.js";
 import { getLanguageModel } from "./language-model.js";
 import { createModelRoutes } from "./model-routes.js";
@@ -19,10 +19,10 @@ import { createRerankRoutes } from "./rerank-routes.js";
 import { createStatsRecorder, type EngineStats } from "./stats.js";
 
 export type { EngineStats } from "./stats.js";
-export { EMBEDDING_DIMENSIONS } from "./hashed-embedding.js";
-export { SYNTHETIC_NOTICE } from "./synthetic-reply.js";
+export { embeddingDimensions } from "./hashed-embedding.js";
+export { syntheticNotice } from "./synthetic-reply.js";
 
-export const DEFAULT_EMULATED_MODEL = "archive-emulated-1";
+export const defaultEmulatedModel = "archive-emulated-1";
 
 export interface EmulatedEngineOptions {
   /** Model id served and required in requests (default "archive-emulated-1"). */
@@ -49,8 +49,8 @@ export interface EmulatedEngine {
 
 export function createEmulatedEngine(options: EmulatedEngineOptions = {}): EmulatedEngine {
   const recorder = createStatsRecorder();
-  const context: EngineContext = {
-    model: options.model ?? DEFAULT_EMULATED_MODEL,
+  const deps: EngineDeps = {
+    model: options.model ?? defaultEmulatedModel,
     maxModelLen: options.maxModelLen ?? 8192,
     tokenDelayMs: options.tokenDelayMs ?? 0,
     firstTokenDelayMs: options.firstTokenDelayMs ?? 0,
@@ -61,17 +61,17 @@ export function createEmulatedEngine(options: EmulatedEngineOptions = {}): Emula
   };
 
   const app = new Hono();
-  app.route("/", createModelRoutes(context));
-  app.route("/", createChatRoutes(context));
-  app.route("/", createCompletionRoutes(context));
-  app.route("/", createEmbeddingRoutes(context));
-  app.route("/", createRerankRoutes(context));
+  app.route("/", createModelRoutes(deps));
+  app.route("/", createChatRoutes(deps));
+  app.route("/", createCompletionRoutes(deps));
+  app.route("/", createEmbeddingRoutes(deps));
+  app.route("/", createRerankRoutes(deps));
   // FastAPI's answer for an unknown path, which is what a vLLM server returns.
   app.notFound((c) => c.json({ detail: "Not Found" }, 404));
   app.onError((error) => engineErrorResponse("InternalServerError", error.message));
 
   return {
-    model: context.model,
+    model: deps.model,
     app,
     fetch: async (request) => app.fetch(request),
     stats: recorder.stats,

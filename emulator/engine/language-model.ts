@@ -9,11 +9,11 @@
  * Model: interpolated absolute discounting (bigram → unigram), unigram counts
  * from Zipf's law over a ranked word list plus a bundled corpus, and a
  * word-shape model for out-of-vocabulary tokens (a capitalised name is less
- * surprising than a hex id). Scores are tempered (see TEMPERATURE) because a
+ * surprising than a hex id). Scores are tempered (see temperature) because a
  * word-level model sees each rare word as one token, where a subword model
  * would spread the surprise over several better-predicted pieces.
  */
-import { TRAINING_CORPUS } from "./training-corpus.js";
+import { trainingCorpus } from "./training-corpus.js";
 import { isWordCore, tokenize, tokenKey, type Token } from "./tokenize.js";
 import { commonBigrams, rankedWords } from "./word-frequencies.js";
 
@@ -49,25 +49,25 @@ export interface LanguageModel {
   rarity(core: string): number;
 }
 
-// Calibration: reported logprob = TEMPERATURE * ln P - LOGPROB_OFFSET. The
+// Calibration: reported logprob = temperature * ln P - logprobOffset. The
 // temperature compresses word-level surprise to subword-model scale; the offset
 // keeps even certain continuations from scoring ~0, as real models rarely do.
 // Tuned so the reference sentences in language-model.test.ts land where a small
 // instruct model puts them. The result is a score, not a normalised distribution.
-const TEMPERATURE = 0.42;
-const LOGPROB_OFFSET = 0.5;
-const DISCOUNT = 0.75;
-/** Zipf count of rank r is LIST_MASS / (r + ZIPF_SHIFT). */
-const LIST_MASS = 200_000;
-const ZIPF_SHIFT = 3;
-const COMMON_BIGRAM_COUNT = 2;
+const temperature = 0.42;
+const logprobOffset = 0.5;
+const discount = 0.75;
+/** Zipf count of rank r is listMass / (r + zipfShift). */
+const listMass = 200_000;
+const zipfShift = 3;
+const commonBigramCount = 2;
 /** Probability mass held back for words the model has never seen. */
-const UNKNOWN_MASS = 0.05;
-const TRAILING_WHITESPACE_LOGPROB = Math.log(0.3);
-const START = "<s>";
-const SENTENCE_ENDS = new Set([".", "!", "?"]);
-const RECENT_WINDOW = 4;
-const UNIGRAM_CANDIDATES = 30;
+const unknownMass = 0.05;
+const trailingWhitespaceLogprob = Math.log(0.3);
+const startToken = "<s>";
+const sentenceEnds = new Set([".", "!", "?"]);
+const recentWindow = 4;
+const unigramCandidates = 30;
 
 interface Counts {
   readonly unigram: Map<string, number>;
@@ -83,7 +83,7 @@ function addCount<K>(map: Map<K, number>, key: K, amount: number): void {
 
 function buildCounts(): Counts {
   const unigram = new Map<string, number>();
-  rankedWords.forEach((word, index) => addCount(unigram, word, LIST_MASS / (index + 1 + ZIPF_SHIFT)));
+  rankedWords.forEach((word, index) => addCount(unigram, word, listMass / (index + 1 + zipfShift)));
 
   const bigram = new Map<string, Map<string, number>>();
   const addPair = (previous: string, next: string, amount: number): void => {
@@ -95,8 +95,8 @@ function buildCounts(): Counts {
     addCount(followers, next, amount);
   };
 
-  for (const line of TRAINING_CORPUS.split("\n")) {
-    let previous = START;
+  for (const line of trainingCorpus.split("\n")) {
+    let previous = startToken;
     for (const token of tokenize(line)) {
       if (token.core === "") continue;
       const key = tokenKey(token.core);
@@ -105,7 +105,7 @@ function buildCounts(): Counts {
       previous = key;
     }
   }
-  for (const [first, second] of commonBigrams) addPair(first, second, COMMON_BIGRAM_COUNT);
+  for (const [first, second] of commonBigrams) addPair(first, second, commonBigramCount);
 
   const contextTotal = new Map<string, number>();
   for (const [previous, followers] of bigram) {
@@ -117,7 +117,7 @@ function buildCounts(): Counts {
   for (const count of unigram.values()) unigramTotal += count;
   const topUnigrams = [...unigram.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, UNIGRAM_CANDIDATES)
+    .slice(0, unigramCandidates)
     .map(([key]) => key);
   return { unigram, unigramTotal, bigram, contextTotal, topUnigrams };
 }
@@ -142,8 +142,8 @@ export function createLanguageModel(): LanguageModel {
 
   const unigramProbability = (key: string, core: string): number => {
     const count = counts.unigram.get(key);
-    if (count === undefined) return UNKNOWN_MASS * Math.exp(unknownWordLogprob(core));
-    return (1 - UNKNOWN_MASS) * (count / counts.unigramTotal);
+    if (count === undefined) return unknownMass * Math.exp(unknownWordLogprob(core));
+    return (1 - unknownMass) * (count / counts.unigramTotal);
   };
 
   const rawProbability = (previousKey: string, key: string, core: string): number => {
@@ -152,18 +152,18 @@ export function createLanguageModel(): LanguageModel {
     const total = counts.contextTotal.get(previousKey);
     if (!followers || !total) return base;
     const pairCount = followers.get(key) ?? 0;
-    const backoffWeight = (DISCOUNT * followers.size) / total;
-    return Math.max(pairCount - DISCOUNT, 0) / total + backoffWeight * base;
+    const backoffWeight = (discount * followers.size) / total;
+    return Math.max(pairCount - discount, 0) / total + backoffWeight * base;
   };
 
   const logprob = (previousCore: string | null, core: string): number => {
-    if (core === "") return TRAILING_WHITESPACE_LOGPROB;
-    const previousKey = previousCore === null || previousCore === "" ? START : tokenKey(previousCore);
-    return TEMPERATURE * Math.log(rawProbability(previousKey, tokenKey(core), core)) - LOGPROB_OFFSET;
+    if (core === "") return trailingWhitespaceLogprob;
+    const previousKey = previousCore === null || previousCore === "" ? startToken : tokenKey(previousCore);
+    return temperature * Math.log(rawProbability(previousKey, tokenKey(core), core)) - logprobOffset;
   };
 
   const rankedCandidates = (previousCore: string | null): Candidate[] => {
-    const previousKey = previousCore === null ? START : tokenKey(previousCore);
+    const previousKey = previousCore === null ? startToken : tokenKey(previousCore);
     const cached = candidateCache.get(previousKey);
     if (cached) return cached;
     const keys = new Set([...(counts.bigram.get(previousKey)?.keys() ?? []), ...counts.topUnigrams]);
@@ -197,14 +197,14 @@ export function createLanguageModel(): LanguageModel {
       const cores: string[] = [];
       let previous = previousCore;
       while (cores.length < maxTokens) {
-        const recent = new Set(cores.slice(-RECENT_WINDOW).map(tokenKey));
+        const recent = new Set(cores.slice(-recentWindow).map(tokenKey));
         const next = rankedCandidates(previous).find((candidate) => !recent.has(candidate.key));
         if (!next) break;
         // The model works in lower case; write "I" and sentence starts the way English does.
-        const startsSentence = previous === null || SENTENCE_ENDS.has(tokenKey(previous));
+        const startsSentence = previous === null || sentenceEnds.has(tokenKey(previous));
         cores.push(startsSentence || next.key === "i" ? capitalize(next.key) : next.key);
         previous = next.key;
-        if (SENTENCE_ENDS.has(next.key)) return { cores, finished: true };
+        if (sentenceEnds.has(next.key)) return { cores, finished: true };
       }
       return { cores, finished: false };
     },

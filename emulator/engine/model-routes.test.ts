@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEmulatedEngine, DEFAULT_EMULATED_MODEL } from "./index.js";
+import { createEmulatedEngine, defaultEmulatedModel } from "./index.js";
 import { createTestEngine } from "./test-support.js";
 
 describe("health and models", () => {
@@ -29,7 +29,7 @@ describe("health and models", () => {
 
   it("serves archive-emulated-1 by default", async () => {
     const engine = createEmulatedEngine();
-    expect(engine.model).toBe(DEFAULT_EMULATED_MODEL);
+    expect(engine.model).toBe(defaultEmulatedModel);
     const body = (await (await engine.app.request("/v1/models")).json()) as { data: Array<{ id: string; created: number }> };
     expect(body.data[0]?.id).toBe("archive-emulated-1");
     expect(body.data[0]?.created).toBeGreaterThan(1_700_000_000);

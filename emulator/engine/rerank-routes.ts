@@ -6,8 +6,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { checkModel, type EngineContext } from "./engine-context.js";
-import { parseRequestBody } from "./request-schemas.js";
+import { acceptRequest, type EngineDeps } from "./engine-deps.js";
 import { countTokens, tokenize } from "./tokenize.js";
 
 const rerankRequestSchema = z.looseObject({
@@ -30,16 +29,13 @@ export function lexicalRelevance(query: string, document: string): number {
   return found / wanted.size;
 }
 
-export function createRerankRoutes(context: EngineContext): Hono {
+export function createRerankRoutes(deps: EngineDeps): Hono {
   const routes = new Hono();
   const handler = async (request: Request) => {
-    context.recorder.countRequest();
-    const parsed = await parseRequestBody(request, rerankRequestSchema);
-    if (!parsed.ok) return parsed.response;
-    const body = parsed.data;
-    const rejection = checkModel(context, body.model);
-    if (rejection) return rejection;
-    const tracker = context.recorder.begin();
+    const accepted = await acceptRequest(deps, undefined, request, rerankRequestSchema);
+    if (!accepted.ok) return accepted.response;
+    const body = accepted.data;
+    const tracker = deps.recorder.begin();
     const texts = body.documents.map((document) => (typeof document === "string" ? document : document.text));
     const results = texts
       .map((text, index) => ({ index, document: { text }, relevance_score: lexicalRelevance(body.query, text) }))
@@ -47,7 +43,7 @@ export function createRerankRoutes(context: EngineContext): Hono {
       .slice(0, body.top_n ?? texts.length);
     const totalTokens = texts.reduce((sum, text) => sum + countTokens(body.query) + countTokens(text), 0);
     tracker.complete();
-    return Response.json({ id: `rerank-${context.createId()}`, model: context.model, usage: { total_tokens: totalTokens }, results });
+    return Response.json({ id: `rerank-${deps.createId()}`, model: deps.model, usage: { total_tokens: totalTokens }, results });
   };
   for (const path of ["/v1/rerank", "/v2/rerank", "/rerank"]) routes.post(path, (c) => handler(c.req.raw));
   return routes;

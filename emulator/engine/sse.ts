@@ -18,7 +18,7 @@ export interface SseOptions {
   readonly tracker: RequestTracker;
 }
 
-const DONE_FRAME = "data: [DONE]\n\n";
+const doneFrame = "data: [DONE]\n\n";
 
 export function sseFrame(payload: unknown): string {
   return `data: ${JSON.stringify(payload)}\n\n`;
@@ -60,7 +60,7 @@ export function createSseResponse(events: readonly TimedEvent[], options: SseOpt
       if (event === undefined) {
         signal.removeEventListener("abort", onClientAbort);
         tracker.complete();
-        controller.enqueue(encoder.encode(DONE_FRAME));
+        controller.enqueue(encoder.encode(doneFrame));
         controller.close();
         closed = true;
         return;

@@ -12,22 +12,22 @@ export interface ChatTurn {
   readonly text: string;
 }
 
-export const SYNTHETIC_NOTICE = "This is a synthetic reply from the emulated inference engine.";
+export const syntheticNotice = "This is a synthetic reply from the emulated inference engine.";
 
-const MAX_KEYWORDS = 5;
-const MAX_QUOTED_LINES = 8;
-const MAX_QUOTED_LINE_LENGTH = 400;
+const maxKeywords = 5;
+const maxQuotedLines = 8;
+const maxQuotedLineLength = 400;
 /** -ln P(word) past which a word is worth naming: beyond roughly the 250 commonest words. */
-const KEYWORD_RARITY = 7.1;
+const keywordRarity = 7.1;
 
 // Words that name a block of retrieved material in a prompt ("Relevant memories:",
 // "## Library excerpts", "<context>").
-const CONTEXT_HEADING_WORDS =
+const contextHeadingWords =
   /memor|context|librar|document|excerpt|source|retriev|knowledge|fact|citation|passage|search result|note/i;
 // A line that reads like an item of data: a bullet, a numbered or bracketed reference, a quote.
-const DATA_LINE_MARKER = /^(?:[-*•]\s+|\[[^\]\n]{1,60}\]|\(\d{1,3}\)\s*|\d{1,3}[.)]\s+|>\s*)/u;
-const OPENING_TAG = /^<([A-Za-z][\w-]*)[^>]*>$/;
-const CLOSING_TAG = /^<\/([A-Za-z][\w-]*)>$/;
+const dataLineMarker = /^(?:[-*•]\s+|\[[^\]\n]{1,60}\]|\(\d{1,3}\)\s*|\d{1,3}[.)]\s+|>\s*)/u;
+const openingTag = /^<([A-Za-z][\w-]*)[^>]*>$/;
+const closingTag = /^<\/([A-Za-z][\w-]*)>$/;
 
 export function composeReply(turns: readonly ChatTurn[], languageModel: LanguageModel): string {
   const lastUserTurn = [...turns].reverse().find((turn) => turn.role === "user");
@@ -41,7 +41,7 @@ export function composeReply(turns: readonly ChatTurn[], languageModel: Language
   if (retrieved.length > 0) {
     parts.push(`From the context I was given:\n${retrieved.map((line) => `- "${line}"`).join("\n")}\n`);
   }
-  parts.push(SYNTHETIC_NOTICE);
+  parts.push(syntheticNotice);
   return parts.join(" ").replace(/\n /g, "\n");
 }
 
@@ -54,11 +54,11 @@ export function pickKeywords(text: string, languageModel: LanguageModel): string
     if (!isWordCore(token.core) || key.length < 3 || seen.has(key)) continue;
     seen.add(key);
     const rarity = languageModel.rarity(token.core);
-    if (rarity >= KEYWORD_RARITY) words.push({ word: token.core, rarity, position: words.length });
+    if (rarity >= keywordRarity) words.push({ word: token.core, rarity, position: words.length });
   }
   return words
     .sort((a, b) => b.rarity - a.rarity || a.position - b.position)
-    .slice(0, MAX_KEYWORDS)
+    .slice(0, maxKeywords)
     .sort((a, b) => a.position - b.position)
     .map((entry) => entry.word);
 }
@@ -81,12 +81,12 @@ export function findRetrievedLines(turns: readonly ChatTurn[]): string[] {
         insideBlock = false;
         continue;
       }
-      const opening = OPENING_TAG.exec(line);
-      if (opening?.[1] && CONTEXT_HEADING_WORDS.test(opening[1])) {
+      const opening = openingTag.exec(line);
+      if (opening?.[1] && contextHeadingWords.test(opening[1])) {
         openTag = opening[1];
         continue;
       }
-      if (openTag !== null && CLOSING_TAG.exec(line)?.[1] === openTag) {
+      if (openTag !== null && closingTag.exec(line)?.[1] === openTag) {
         openTag = null;
         continue;
       }
@@ -95,17 +95,17 @@ export function findRetrievedLines(turns: readonly ChatTurn[]): string[] {
         continue;
       }
       if (turn.role === "tool" || openTag !== null || insideBlock) inBlocks.push(line);
-      else if (DATA_LINE_MARKER.test(line)) marked.push(line);
+      else if (dataLineMarker.test(line)) marked.push(line);
     }
   }
   return [...new Set([...inBlocks, ...marked])]
-    .slice(0, MAX_QUOTED_LINES)
-    .map((line) => (line.length > MAX_QUOTED_LINE_LENGTH ? `${line.slice(0, MAX_QUOTED_LINE_LENGTH)}…` : line));
+    .slice(0, maxQuotedLines)
+    .map((line) => (line.length > maxQuotedLineLength ? `${line.slice(0, maxQuotedLineLength)}…` : line));
 }
 
 function isContextHeading(line: string): boolean {
   const looksLikeHeading = line.endsWith(":") || line.startsWith("#");
-  return looksLikeHeading && line.length <= 80 && CONTEXT_HEADING_WORDS.test(line);
+  return looksLikeHeading && line.length <= 80 && contextHeadingWords.test(line);
 }
 
 function joinWords(words: readonly string[]): string {

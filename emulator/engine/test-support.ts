@@ -1,7 +1,7 @@
 /** Helpers shared by this folder's tests (not used by the engine itself). */
 import { createEmulatedEngine, type EmulatedEngine, type EmulatedEngineOptions } from "./index.js";
 
-export const ENGINE_ORIGIN = "http://engine.test";
+export const engineOrigin = "http://engine.test";
 
 export function createTestEngine(options: EmulatedEngineOptions = {}): EmulatedEngine {
   let counter = 0;
@@ -14,7 +14,7 @@ export function createTestEngine(options: EmulatedEngineOptions = {}): EmulatedE
 
 export function postJson(engine: EmulatedEngine, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
   return engine.fetch(
-    new Request(`${ENGINE_ORIGIN}${path}`, {
+    new Request(`${engineOrigin}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

@@ -19,12 +19,12 @@ export interface Token {
 // "7f3a"), an English clitic is its own token ("don" + "'t", "John" + "'s"),
 // and anything else that is not whitespace is a one-code-point token ("!",
 // "€"). A run of whitespace at the very end becomes its own token so nothing is lost.
-const TOKEN_PATTERN =
+const tokenPattern =
   /\s*(?:['’](?:s|t|re|ve|m|ll|d)(?![\p{L}\p{N}])|[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}])|\s+$/giu;
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const match of text.matchAll(TOKEN_PATTERN)) {
+  for (const match of text.matchAll(tokenPattern)) {
     const tokenText = match[0];
     if (tokenText.length === 0) continue;
     tokens.push({ text: tokenText, core: tokenText.trimStart(), offset: match.index });
@@ -42,10 +42,10 @@ export function tokenKey(core: string): string {
   return core.toLowerCase().replaceAll("’", "'");
 }
 
-const WORD_CORE = /^[\p{L}\p{M}\p{N}]/u;
+const wordCore = /^[\p{L}\p{M}\p{N}]/u;
 
 export function isWordCore(core: string): boolean {
-  return WORD_CORE.test(core);
+  return wordCore.test(core);
 }
 
 /** How a generated token is written after the previous one: words get a space, punctuation hugs. */

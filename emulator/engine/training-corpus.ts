@@ -7,7 +7,7 @@
  * sentence ends ("! How") are learned too. Keep it plain and varied: every
  * line shifts the bigram statistics the perplexity calibration depends on.
  */
-export const TRAINING_CORPUS = `
+export const trainingCorpus = `
 Hello! How are you today? I am fine, thank you. And you?
 Hi there! How are you doing? I'm doing well, thanks for asking.
 Good morning! Did you sleep well? Yes, I slept very well, thank you.

@@ -65,7 +65,3 @@ export async function engineError(response: Response, what: string): Promise<App
     errors: param || modelMissing ? [{ path: param ?? "model", message }] : undefined,
   });
 }
-
-/** The client went away: 499 (nginx's "client closed request"), not a 5xx that pages someone. */
-export const clientClosed = (cause: unknown) =>
-  new AppError({ code: "client_closed_request", status: 499, title: "Client Closed Request", detail: "The client closed the request", cause });

@@ -10,7 +10,7 @@ export type { CapturedTurn, CapturedTurnRef, RetrievalRequest, RetrievedPassage,
 export { defaultEndUser } from "./hooks.js";
 export type { ArchiveInfo, ChatPool, ChatService, ChatServiceDeps, CompletionResult } from "./service.js";
 export type { ClientMessage, CompletionRequestBody } from "./schema.js";
-export { clientClosed, engineError } from "./engine-errors.js";
+export { engineError } from "./engine-errors.js";
 export { createChatService } from "./service.js";
 export type { CodeRunner, ToolRun } from "./run-code.js";
 export { defaultHistoryTtlSeconds } from "./history.js";

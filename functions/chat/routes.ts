@@ -3,15 +3,14 @@ import { Hono } from "hono";
 import type { ChatConfig } from "./config.js";
 import { validationFailed } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../app-env.js";
-import { readJson } from "../http.js";
+import { eventStreamHeaders, readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
 import { resolveEndUser } from "../end-user.js";
 import type { ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */
-export function createChatRoutes(options: { service: ChatService; limits: ChatConfig["chat"] }): Hono<AppEnv> {
-  const { service } = options;
-  const completionSchema = createCompletionRequestSchema(options.limits);
+export function createChatRoutes({ service, limits }: { service: ChatService; limits: ChatConfig["chat"] }): Hono<AppEnv> {
+  const completionSchema = createCompletionRequestSchema(limits);
   const routes = new Hono<AppEnv>();
 
   routes.post("/v1/chat/completions", async (c) => {
@@ -19,16 +18,7 @@ export function createChatRoutes(options: { service: ChatService; limits: ChatCo
     const result = await service.complete(body, body.session_id ?? sessionHeader(c), requestScope(c, body.user));
     const headers = sessionHeaders(result.sessionId);
     if (result.kind === "json") return c.json(result.completion, 200, headers);
-    return new Response(result.body, {
-      status: 200,
-      headers: {
-        "Content-Type": "text/event-stream; charset=utf-8",
-        "Cache-Control": "no-cache",
-        // Reverse proxies (nginx) buffer responses by default, which would hold every token back.
-        "X-Accel-Buffering": "no",
-        ...headers,
-      },
-    });
+    return new Response(result.body, { status: 200, headers: { ...eventStreamHeaders, ...headers } });
   });
 
   routes.get("/v1/models", async (c) => c.json(await service.models(c.req.raw.signal)));

@@ -4,11 +4,12 @@ import type { InferencePool } from "../../gpu/pool.js";
 import type { ChatCompletion, ChatCompletionRequest, ModelList } from "../../gpu/openai-types.js";
 import type { Clock, IdGenerator } from "../../shared/clock.js";
 import type { ChatConfig } from "./config.js";
-import { AppError, badRequest } from "../../shared/errors.js";
+import { AppError, badRequest, clientClosedRequest } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
-import { assembleMessages, latestUserMessage, messageText, referenceMessage, retrievePassages, wantsReplay } from "./context.js";
-import { clientClosed, engineError } from "./engine-errors.js";
+import { assembleMessages, latestUserMessage, messageText, referenceMessage, wantsReplay } from "./prompt.js";
+import { retrievePassages } from "./retrieval.js";
+import { engineError } from "./engine-errors.js";
 import { engineDeadline, isChatCompletion, readEngineJson } from "./engine-reply.js";
 import type { CapturedTurnRef, RetrievalRequest, Retriever, RetrievedPassage, TurnCapture } from "./hooks.js";
 import { createHistoryStore, type HistoryMessage } from "./history.js";
@@ -180,7 +181,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     try {
       return await work;
     } catch (error) {
-      if (scope.signal?.aborted) throw clientClosed(error);
+      if (scope.signal?.aborted) throw clientClosedRequest(error);
       throw error;
     }
   };
@@ -303,7 +304,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       try {
         response = await pool.request("/v1/models", { method: "GET", signal });
       } catch (error) {
-        if (signal?.aborted) throw clientClosed(error);
+        if (signal?.aborted) throw clientClosedRequest(error);
         throw error;
       }
       if (!response.ok) throw await engineError(response, "the model list");

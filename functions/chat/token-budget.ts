@@ -1,5 +1,5 @@
 import type { ChatMessage } from "../../gpu/openai-types.js";
-import { messageText } from "./context.js";
+import { messageText } from "./prompt.js";
 
 /**
  * The default `max_tokens` when a request sets none. vLLM refuses a request whose prompt plus

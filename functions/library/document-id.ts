@@ -1,8 +1,9 @@
 /**
  * Document identity (see "Identity" in README.md): the id comes from tenant + content, and a separate
  * source key (upload name or drop-folder path) says which document a name currently points to.
- * Web Crypto only, so ids are computed identically in Node and Workers.
+ * Portable hashing (shared/sha256.ts), so ids are computed identically in Node and Workers.
  */
+import { sha256Hex, sha256HexOfBytes } from "../../shared/sha256.js";
 import { safeFilename } from "./extract.js";
 
 export interface DocumentIdentity {
@@ -12,23 +13,14 @@ export interface DocumentIdentity {
   contentHash: string;
 }
 
-const toHex = (buffer: ArrayBuffer) =>
-  Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  // Copied into a plain ArrayBuffer-backed view: digest() rejects views over SharedArrayBuffer.
-  return toHex(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
-}
-
 /**
  * The tenant is hashed in so that chunk ids built from document ids can never collide between
  * tenants, even in an index or vector store shared by all of them, and so that an id seen by one
  * tenant says nothing about another's library. Within a tenant, the same bytes give the same id.
  */
 export async function identifyDocument(tenant: string, bytes: Uint8Array): Promise<DocumentIdentity> {
-  const contentHash = await sha256Hex(bytes);
-  const scoped = new TextEncoder().encode(`archive-library-document/v1\n${tenant}\n${contentHash}`);
-  return { documentId: (await sha256Hex(scoped)).slice(0, 32), contentHash };
+  const contentHash = await sha256HexOfBytes(bytes);
+  return { documentId: sha256Hex(`archive-library-document/v1\n${tenant}\n${contentHash}`).slice(0, 32), contentHash };
 }
 
 export type DocumentSource = { origin: "upload"; filename: string } | { origin: "drop"; relativePath: string };

@@ -5,6 +5,7 @@
  * inflated here with a running total, and every content stream's operators are counted. Portable
  * (DecompressionStream is a Web API), so Workers get the same protection as Node.
  */
+import { concatBytes } from "../../shared/bytes.js";
 import { AppError } from "../../shared/errors.js";
 
 export interface PdfBudget {
@@ -93,14 +94,7 @@ async function inflate(input: Uint8Array, remaining: number, onChunk: (chunk: Ui
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  if (!keep) return new Uint8Array(0);
-  const joined = new Uint8Array(keptBytes);
-  let offset = 0;
-  for (const piece of kept) {
-    joined.set(piece, offset);
-    offset += piece.length;
-  }
-  return joined;
+  return concatBytes(kept);
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {

@@ -10,7 +10,7 @@ import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { type ConfigSource } from "../../shared/config.js";
 import { loadConfig } from "../compose.js";
 import { normalizeVector, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { silentLogger, type Logger } from "../../shared/logger.js";
 import { createQueueProvider } from "../../shared/queues.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";

@@ -1,11 +1,10 @@
+import { crockfordBase32, ulidTime, ulidTimePart } from "../../shared/clock.js";
 import { sha256Hex } from "../../shared/sha256.js";
 
 /**
  * Content hashes and memory ids. The hash is computed synchronously (see shared/sha256.ts: the
  * Web Crypto hop costs more than the hashing on chat's hot path); Node and workerd agree on it.
  */
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 /** Ids are ULIDs: 26 Crockford base32 characters. Anything else cannot name a memory. */
 export const memoryIdPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -30,12 +29,6 @@ export async function contentHash(message: string): Promise<string> {
  */
 export async function memoryIdForTurn(turnId: string, capturedAt: number): Promise<string> {
   const digest = sha256(`memory-id/v1\u0000${turnId}`);
-  let timePart = "";
-  let remaining = Math.max(0, Math.floor(capturedAt));
-  for (let index = 0; index < 10; index++) {
-    timePart = crockford[remaining % 32] + timePart;
-    remaining = Math.floor(remaining / 32);
-  }
   let randomPart = "";
   // 16 characters × 5 bits = the first 80 bits of the digest.
   let buffer = 0;
@@ -47,14 +40,12 @@ export async function memoryIdForTurn(turnId: string, capturedAt: number): Promi
       bits += 8;
     }
     bits -= 5;
-    randomPart += crockford[(buffer >> bits) & 31];
+    randomPart += crockfordBase32[(buffer >> bits) & 31];
   }
-  return timePart + randomPart;
+  return ulidTimePart(capturedAt) + randomPart;
 }
 
 /** The epoch ms in a memory id's ULID time part: when it was said (captured) or added. */
 export function memoryIdTime(id: string): number {
-  let time = 0;
-  for (let index = 0; index < 10; index++) time = time * 32 + crockford.indexOf(id[index] ?? "0");
-  return time;
+  return ulidTime(id);
 }

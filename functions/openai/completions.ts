@@ -3,9 +3,9 @@ import { z } from "zod";
 import { tapBody } from "../../gpu/body-tap.js";
 import type { CompletionRequest } from "../../gpu/openai-types.js";
 import type { InferencePool } from "../../gpu/pool.js";
-import { AppError } from "../../shared/errors.js";
+import { AppError, clientClosedRequest } from "../../shared/errors.js";
 import type { ChatConfig } from "../chat/index.js";
-import { clientClosed, engineError } from "../chat/index.js";
+import { engineError } from "../chat/index.js";
 import type { AppEnv } from "../app-env.js";
 import { eventStreamHeaders, readJson } from "../http.js";
 import { outOfBounds } from "./errors.js";
@@ -61,7 +61,7 @@ export function createCompletionRoutes(options: CompletionRoutesOptions): Hono<A
       const request: CompletionRequest = { ...body, model: body.model ?? (await pool.model(signal)) };
       response = await pool.request("/v1/completions", { body: request, signal, stream });
     } catch (error) {
-      if (signal.aborted) throw clientClosed(error);
+      if (signal.aborted) throw clientClosedRequest(error);
       throw error;
     }
     if (!response.ok) throw await engineError(response, "the completion");

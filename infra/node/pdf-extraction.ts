@@ -23,7 +23,7 @@ export type ExtractionReply =
   | { id: number; error: { name: string; message: string } };
 
 // The shared tsx bootstrap: a fresh thread does not inherit the parent's TypeScript loader.
-const bootstrap = new URL("../../shared/embeddings/embedding-thread-bootstrap.mjs", import.meta.url);
+const bootstrap = new URL("./embeddings/embedding-thread-bootstrap.mjs", import.meta.url);
 const entry = new URL("./pdf-extraction-thread.ts", import.meta.url);
 
 const timedOut = (filename: string, timeoutMs: number) =>

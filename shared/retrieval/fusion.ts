@@ -39,25 +39,8 @@ export function fuseRankings(lists: readonly (readonly RankedId[])[], options: F
   const k = options.k ?? 60;
   if (!(k >= 0)) throw new RangeError("k must be >= 0");
   const weights = lists.map((_, index) => options.weights?.[index] ?? 1);
-  const fused = new Map<string, FusedHit>();
-  lists.forEach((list, listIndex) => {
-    list.forEach(({ id }, position) => {
-      let hit = fused.get(id);
-      if (!hit) {
-        hit = { id, score: 0, rrf: 0, ranks: lists.map(() => null) };
-        fused.set(id, hit);
-      }
-      // An id repeated within one list counts once, at its best rank.
-      if (hit.ranks[listIndex] !== null) return;
-      hit.ranks[listIndex] = position + 1;
-      hit.rrf += weights[listIndex]! / (k + position + 1);
-    });
-  });
   const maximum = weights.reduce((sum, weight) => sum + weight, 0) / (k + 1);
-  const hits = [...fused.values()];
-  for (const hit of hits) hit.score = maximum > 0 ? hit.rrf / maximum : 0;
-  hits.sort(compareFused);
-  return options.topK === undefined ? hits : hits.slice(0, options.topK);
+  return fuse(lists, (listIndex, position) => weights[listIndex]! / (k + position + 1), maximum, options.topK);
 }
 
 export interface ScoredList {
@@ -72,14 +55,36 @@ export interface ScoredList {
 
 /** The `normalized` method: Σ weight × normalized score, over lists given best first. */
 export function fuseScores(lists: readonly ScoredList[], options: { topK?: number } = {}): FusedHit[] {
-  const fused = new Map<string, FusedHit>();
   const totalWeight = lists.reduce((sum, list) => sum + list.weight, 0);
-  lists.forEach((list, listIndex) => {
+  const scales = lists.map((list) => {
     const scores = list.hits.map((hit) => hit.score);
     const best = Math.max(...scores);
     const floor = list.normalize === "max" ? 0 : (list.floor ?? Math.min(...scores));
-    const span = best - floor;
-    list.hits.forEach(({ id, score }, position) => {
+    return { floor, span: best - floor };
+  });
+  const contribution = (listIndex: number, position: number) => {
+    const list = lists[listIndex]!;
+    const { floor, span } = scales[listIndex]!;
+    // A list whose hits all score alike says nothing about their order: each gets the full share.
+    const normalized = span > 0 ? Math.max(0, (list.hits[position]!.score - floor) / span) : 1;
+    return list.weight * normalized;
+  };
+  return fuse(lists.map((list) => list.hits), contribution, totalWeight, options.topK);
+}
+
+/**
+ * What both methods share: every list adds `contribution` to each hit it holds (an id repeated
+ * within one list counts once, at its best rank); `score` is the sum over the best possible sum.
+ */
+function fuse(
+  lists: readonly (readonly RankedId[])[],
+  contribution: (listIndex: number, position: number) => number,
+  maximum: number,
+  topK: number | undefined,
+): FusedHit[] {
+  const fused = new Map<string, FusedHit>();
+  lists.forEach((list, listIndex) => {
+    list.forEach(({ id }, position) => {
       let hit = fused.get(id);
       if (!hit) {
         hit = { id, score: 0, rrf: 0, ranks: lists.map(() => null) };
@@ -87,15 +92,13 @@ export function fuseScores(lists: readonly ScoredList[], options: { topK?: numbe
       }
       if (hit.ranks[listIndex] !== null) return;
       hit.ranks[listIndex] = position + 1;
-      // A list whose hits all score alike says nothing about their order: each gets the full share.
-      const normalized = span > 0 ? Math.max(0, (score - floor) / span) : 1;
-      hit.rrf += list.weight * normalized;
+      hit.rrf += contribution(listIndex, position);
     });
   });
   const hits = [...fused.values()];
-  for (const hit of hits) hit.score = totalWeight > 0 ? Math.min(1, hit.rrf / totalWeight) : 0;
+  for (const hit of hits) hit.score = maximum > 0 ? Math.min(1, hit.rrf / maximum) : 0;
   hits.sort(compareFused);
-  return options.topK === undefined ? hits : hits.slice(0, options.topK);
+  return topK === undefined ? hits : hits.slice(0, topK);
 }
 
 /**

@@ -9,7 +9,7 @@
 import { createBm25Index, type Bm25Index, type Bm25Options } from "./bm25.js";
 import { fuseRankings, fuseScores, type FusedHit } from "./fusion.js";
 import { queryLean } from "./query-kind.js";
-import { lexicalTerms, STOPWORDS, termGroups } from "./terms.js";
+import { lexicalTerms, stopwords, termGroups } from "./terms.js";
 
 export interface RetrievalDocument {
   id: string;
@@ -144,7 +144,7 @@ const clampUnit = (value: number) => (value >= 1 ? 1 : value > 0 ? value : 0);
  */
 function phraseMatcher(query: string): ((text: string | undefined) => boolean) | undefined {
   if (lexicalTerms(query).length < 3) return undefined;
-  const gap = `[^\\p{L}\\p{N}]+(?:(?:${[...STOPWORDS].join("|")})[^\\p{L}\\p{N}]+)*`;
+  const gap = `[^\\p{L}\\p{N}]+(?:(?:${[...stopwords].join("|")})[^\\p{L}\\p{N}]+)*`;
   const words = termGroups(query).map((group) => (group.whole === undefined ? group.parts.map(escapeRegExp).join(gap) : escapeRegExp(group.whole)));
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])${words.join(gap)}(?![\\p{L}\\p{N}])`, "iu");
   return (text) => text !== undefined && pattern.test(text);

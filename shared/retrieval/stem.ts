@@ -6,11 +6,11 @@
  *
  * Used as a text transform on both sides (indexed text and query), so BM25 itself stays unaware.
  */
-const JOINED = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;
-const LETTERS_ONLY = /^\p{L}+$/u;
+const joinedRun = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;
+const lettersOnly = /^\p{L}+$/u;
 
 // Longest first; each with the shortest stem it may leave (so "is", "was", "sing" stay whole).
-const SUFFIXES: readonly (readonly [suffix: string, replacement: string, minStem: number])[] = [
+const suffixes: readonly (readonly [suffix: string, replacement: string, minStem: number])[] = [
   ["ies", "y", 3],
   ["ing", "", 3],
   ["ed", "", 3],
@@ -19,7 +19,7 @@ const SUFFIXES: readonly (readonly [suffix: string, replacement: string, minStem
 ];
 
 export function stemWord(word: string): string {
-  if (word.length <= 3 || !LETTERS_ONLY.test(word)) return word;
+  if (word.length <= 3 || !lettersOnly.test(word)) return word;
   const once = stripSuffix(word);
   // A plural of a verb form ("paintings", "feelings") loses both endings.
   return once !== word && word.endsWith("s") && once.endsWith("ing") ? stripSuffix(once) : once;
@@ -28,7 +28,7 @@ export function stemWord(word: string): string {
 function stripSuffix(word: string): string {
   // "ss" (class, glass) and "us" (bus, campus) are not plurals.
   if (word.endsWith("ss") || word.endsWith("us")) return word;
-  for (const [suffix, replacement, minStem] of SUFFIXES) {
+  for (const [suffix, replacement, minStem] of suffixes) {
     if (!word.endsWith(suffix) || word.length - suffix.length < minStem) continue;
     let stem = word.slice(0, -suffix.length) + replacement;
     // "running" → "runn" → "run", but "falling" keeps "fall".
@@ -40,5 +40,5 @@ function stripSuffix(word: string): string {
 
 /** Lowercases and stems every plain word; runs with digits or joiners are left as they are. */
 export function stemWords(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(JOINED, (word) => stemWord(word));
+  return text.normalize("NFKC").toLowerCase().replace(joinedRun, (word) => stemWord(word));
 }

@@ -4,12 +4,12 @@
  * term of its own besides its parts.
  */
 // Only words that carry no meaning in any query; a longer list would hide short names and codes.
-export const STOPWORDS: ReadonlySet<string> = new Set(
+export const stopwords: ReadonlySet<string> = new Set(
   "a an and are as at be but by for from has have in is it its of on or that the this to was were will with".split(" "),
 );
-const WORD = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;
+const wordRun = /[\p{L}\p{N}]+(?:[-_./@:#][\p{L}\p{N}]+)*/gu;
 /** Longer runs are hashes or base64 noise; indexing them only grows the vocabulary. */
-const MAX_TERM_LENGTH = 64;
+const maxTermLength = 64;
 
 /**
  * Lowercased words split on anything that is not a letter or digit. A joined run such as
@@ -31,20 +31,20 @@ export interface TermGroup {
   parts: string[];
 }
 
-const JOINER = /[-_./@:#]/;
+const joiner = /[-_./@:#]/;
 
 export function termGroups(text: string): TermGroup[] {
   const groups: TermGroup[] = [];
-  for (const match of text.normalize("NFKC").toLowerCase().matchAll(WORD)) {
+  for (const match of text.normalize("NFKC").toLowerCase().matchAll(wordRun)) {
     const word = match[0];
     // Most words have no joiner: skip the split (it dominated indexing time at 100k chunks).
-    if (!JOINER.test(word)) {
-      if (word.length <= MAX_TERM_LENGTH && !STOPWORDS.has(word)) groups.push({ parts: [word] });
+    if (!joiner.test(word)) {
+      if (word.length <= maxTermLength && !stopwords.has(word)) groups.push({ parts: [word] });
       continue;
     }
     const split = word.split(/[^\p{L}\p{N}]+/u);
-    const parts = split.filter((part) => part.length <= MAX_TERM_LENGTH && !STOPWORDS.has(part));
-    if (split.length > 1 && word.length <= MAX_TERM_LENGTH) groups.push({ whole: word, parts });
+    const parts = split.filter((part) => part.length <= maxTermLength && !stopwords.has(part));
+    if (split.length > 1 && word.length <= maxTermLength) groups.push({ whole: word, parts });
     else if (parts.length > 0) groups.push({ parts });
   }
   return groups;

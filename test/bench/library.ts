@@ -25,7 +25,7 @@ import { startJobWorkers } from "../../infra/node/job-workers.js";
 import { createPdfExtraction } from "../../infra/node/pdf-extraction.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index.js";
-import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../shared/embeddings/local-embedder.js";
+import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../infra/node/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";

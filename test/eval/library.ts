@@ -15,8 +15,8 @@ import { decodeChunk, type StoredChunk } from "../../functions/library/chunk-dat
 import { composeModules, loadConfig } from "../../functions/compose.js";
 import { libraryFunction, type LibraryService } from "../../functions/library/index.js";
 import { startJobWorkers } from "../../infra/node/job-workers.js";
-import { systemClock } from "../../shared/clock.js";
-import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
+import { createIdGenerator, systemClock } from "../../shared/clock.js";
+import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createBm25Index } from "../../shared/retrieval/index.js";

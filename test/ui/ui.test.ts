@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulatorProcess, type EmulatorProcess } from "../emulator-process.js";
-import { REPORT_PAGE_2_PASSAGE, REPORT_RARE_ID } from "../fixtures/make-pdfs.js";
+import { reportPage2Passage, reportRareId } from "../fixtures/make-pdfs.js";
 import { accessibilityViolations } from "./axe.js";
 import { chromiumMissing, openBrowser, screenshotDir, type Browser } from "./browser.js";
 import { startMarkdownEngine } from "./markdown-engine.js";
@@ -191,7 +191,7 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
     await report.waitFor();
     expect(await report.locator("dd").nth(1).textContent()).toBe("3"); // pages
 
-    await page.getByLabel("Search the library").fill(REPORT_RARE_ID);
+    await page.getByLabel("Search the library").fill(reportRareId);
     await page.getByRole("button", { name: "Search", exact: true }).click();
     const hit = page.getByRole("list", { name: "Library search results" }).locator(".card").first();
     await hit.waitFor();
@@ -201,7 +201,7 @@ describe.skipIf(missing !== undefined)("web UI in Debian's Chromium against npm 
     // A chat reply cites the page; the citation opens that passage in the library.
     await page.getByRole("link", { name: "Chat" }).click();
     await page.getByRole("button", { name: "New conversation" }).click();
-    const pageCitation = await askUntilCited(REPORT_PAGE_2_PASSAGE.slice(0, 120), /report\.pdf, page 2/);
+    const pageCitation = await askUntilCited(reportPage2Passage.slice(0, 120), /report\.pdf, page 2/);
     await browser.screenshot("chat-citations");
     await pageCitation.click();
     await page.getByRole("heading", { name: "Cited: report.pdf, page 2" }).waitFor();

@@ -7,9 +7,8 @@ import { createResponseRequestSchema } from "./schema.js";
 import type { ResponsesService } from "./service.js";
 
 /** `POST /v1/responses`, and `GET`/`DELETE /v1/responses/:id` for stored ones. */
-export function createResponseRoutes(options: { service: ResponsesService; limits: ChatConfig["chat"] }): Hono<AppEnv> {
-  const { service } = options;
-  const schema = createResponseRequestSchema(options.limits);
+export function createResponseRoutes({ service, limits }: { service: ResponsesService; limits: ChatConfig["chat"] }): Hono<AppEnv> {
+  const schema = createResponseRequestSchema(limits);
   const routes = new Hono<AppEnv>();
 
   routes.post("/v1/responses", async (c) => {

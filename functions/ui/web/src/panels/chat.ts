@@ -10,14 +10,7 @@ const retrievalKey = (sessionId: string) => `archive.retrieval.${sessionId}`;
 /** A new conversation is named after its first message, cut at a word. */
 const titleFrom = (text: string) => (text.length <= 60 ? text : `${text.slice(0, 60).replace(/\s+\S*$/, "")}…`);
 
-export const chatPanel: Panel = {
-  id: "chat",
-  title: "Chat",
-  requires: "chat",
-  create(context) {
-    return createChat(context);
-  },
-};
+export const chatPanel: Panel = { id: "chat", title: "Chat", requires: "chat", create: createChat };
 
 function createChat({ api, announce, navigate }: PanelContext) {
   let session: ChatSession | null = null;

@@ -2,6 +2,7 @@ import { ApiError, messageOf } from "../api.js";
 import { lineChart } from "../charts.js";
 import { formatNumber, h, replaceChildren } from "../dom.js";
 import type { Panel, PanelContext } from "./panel.js";
+import { panelSection } from "./parts.js";
 
 interface CheckResult {
   status: "ok" | "warn" | "fail";
@@ -40,12 +41,7 @@ const intervalMs = 2000;
 /** Ten minutes of samples, kept in this tab only. */
 const capacity = (10 * 60 * 1000) / intervalMs;
 
-export const healthPanel: Panel = {
-  id: "health",
-  title: "Health",
-  requires: null,
-  create: (context) => createHealth(context),
-};
+export const healthPanel: Panel = { id: "health", title: "Health", requires: null, create: createHealth };
 
 /** `/health` and `/metrics` every 2 s while visible; the charts' history lives in the browser. */
 function createHealth({ api }: PanelContext) {
@@ -144,10 +140,9 @@ function createHealth({ api }: PanelContext) {
     void tick().finally(() => (timer = setTimeout(loop, intervalMs)));
   };
 
-  const element = h(
-    "section",
-    { class: "panel health", "aria-labelledby": "health-title" },
-    h("h2", { id: "health-title" }, "Health"),
+  const element = panelSection(
+    "health",
+    "Health",
     banner,
     checks,
     h("h3", {}, "Figures"),

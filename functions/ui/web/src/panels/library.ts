@@ -6,6 +6,7 @@ import type { LibraryStats } from "../../../../library/service.js";
 import { createPager } from "../pager.js";
 import { uploadDocument } from "./library-upload.js";
 import type { Panel, PanelContext } from "./panel.js";
+import { factList, itemsOrEmpty, panelSection } from "./parts.js";
 
 /** What chat passes when a library citation is clicked. */
 interface CitationDetail {
@@ -16,12 +17,7 @@ interface CitationDetail {
 const pageSize = 20;
 const accepted = ".pdf,.txt,.md,application/pdf,text/plain,text/markdown";
 
-export const libraryPanel: Panel = {
-  id: "library",
-  title: "Library",
-  requires: "library",
-  create: (context) => createLibrary(context),
-};
+export const libraryPanel: Panel = { id: "library", title: "Library", requires: "library", create: createLibrary };
 
 function createLibrary({ api, announce }: PanelContext) {
   const uploads = h("ul", { class: "uploads", "aria-label": "Uploads" });
@@ -78,7 +74,7 @@ function createLibrary({ api, announce }: PanelContext) {
     event.preventDefault();
     void search(query.value)
       .then(({ chunks }) => {
-        replaceChildren(results, chunks.length === 0 ? h("li", { class: "empty" }, "Nothing found.") : chunks.map((chunk) => hit(chunk)));
+        replaceChildren(results, itemsOrEmpty(chunks, (chunk) => hit(chunk), "Nothing found."));
         announce(`${chunks.length} passages found.`);
       })
       .catch((error: unknown) => announce(`Search failed: ${messageOf(error)}`));
@@ -100,19 +96,12 @@ function createLibrary({ api, announce }: PanelContext) {
       "li",
       { class: "card", "data-document-id": document.id },
       h("p", { class: "text" }, h("strong", {}, document.filename)),
-      h(
-        "dl",
-        { class: "meta" },
-        h("dt", {}, "Type"),
-        h("dd", {}, document.file_type.toUpperCase()),
-        h("dt", {}, "Pages"),
-        h("dd", {}, document.pages ?? "—"),
-        h("dt", {}, "Chunks"),
-        h("dd", {}, document.chunks),
-        h("dt", {}, "Size"),
-        h("dd", {}, formatBytes(document.size_bytes)),
-        h("dt", {}, "Added"),
-        h("dd", {}, formatTime(document.created_at)),
+      factList(
+        ["Type", document.file_type.toUpperCase()],
+        ["Pages", document.pages ?? "—"],
+        ["Chunks", document.chunks],
+        ["Size", formatBytes(document.size_bytes)],
+        ["Added", formatTime(document.created_at)],
       ),
       remove,
     );
@@ -124,7 +113,7 @@ function createLibrary({ api, announce }: PanelContext) {
         api.json<{ documents: LibraryDocument[]; total: number }>(`/library/documents?limit=${pageSize}&offset=${pager.offset()}`),
         api.json<LibraryStats>("/library/stats"),
       ]);
-      replaceChildren(documents, page.documents.length === 0 ? h("li", { class: "empty" }, "The library is empty.") : page.documents.map(documentCard));
+      replaceChildren(documents, itemsOrEmpty(page.documents, documentCard, "The library is empty."));
       pager.update(page.documents.length, page.total);
       stats.textContent = `${figures.documents} documents, ${figures.chunks} chunks`;
     } catch (error) {
@@ -155,10 +144,9 @@ function createLibrary({ api, announce }: PanelContext) {
     title?.focus();
   }
 
-  const element = h(
-    "section",
-    { class: "panel library", "aria-labelledby": "library-title" },
-    h("h2", { id: "library-title" }, "Library"),
+  const element = panelSection(
+    "library",
+    "Library",
     stats,
     cited,
     drop,

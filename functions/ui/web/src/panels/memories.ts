@@ -4,15 +4,11 @@ import type { MemoryItem as Memory } from "../../../../memory/records.js";
 import { createPager } from "../pager.js";
 import { createArchiveTier } from "./memory-archive.js";
 import type { Panel, PanelContext } from "./panel.js";
+import { factList, itemsOrEmpty, panelSection } from "./parts.js";
 
 const pageSize = 20;
 
-export const memoriesPanel: Panel = {
-  id: "memories",
-  title: "Memories",
-  requires: "memory",
-  create: (context) => createMemories(context),
-};
+export const memoriesPanel: Panel = { id: "memories", title: "Memories", requires: "memory", create: createMemories };
 
 /** What Archive remembers: add, page through, search, delete; the cold archive below. */
 function createMemories({ api, announce }: PanelContext) {
@@ -34,16 +30,11 @@ function createMemories({ api, announce }: PanelContext) {
       "li",
       { class: "card", "data-memory-id": memory.id },
       h("p", { class: "text" }, memory.message),
-      h(
-        "dl",
-        { class: "meta" },
-        memory.similarity !== undefined ? [h("dt", {}, "Similarity"), h("dd", {}, formatNumber(memory.similarity))] : null,
-        h("dt", {}, "Importance (surprise)"),
-        h("dd", {}, formatNumber(memory.surprise_score)),
-        h("dt", {}, "Perplexity"),
-        h("dd", {}, formatNumber(memory.perplexity, 1)),
-        h("dt", {}, "Saved"),
-        h("dd", {}, formatTime(memory.created_at)),
+      factList(
+        memory.similarity !== undefined ? ["Similarity", formatNumber(memory.similarity)] : null,
+        ["Importance (surprise)", formatNumber(memory.surprise_score)],
+        ["Perplexity", formatNumber(memory.perplexity, 1)],
+        ["Saved", formatTime(memory.created_at)],
       ),
       remove,
     );
@@ -55,7 +46,7 @@ function createMemories({ api, announce }: PanelContext) {
         api.json<{ memories: Memory[]; total: number }>(`/memories?limit=${pageSize}&offset=${pager.offset()}`),
         api.json<{ hot: number; archived: number; total: number; embedder: string; threshold: number }>("/memories/stats"),
       ]);
-      replaceChildren(list, page.memories.length === 0 ? h("li", { class: "empty" }, "No memories yet.") : page.memories.map(card));
+      replaceChildren(list, itemsOrEmpty(page.memories, card, "No memories yet."));
       pager.update(page.memories.length, page.total);
       stats.textContent = `${figures.hot} memories in Redis, ${figures.archived} archived · embedder ${figures.embedder}`;
     } catch (error) {
@@ -92,7 +83,7 @@ function createMemories({ api, announce }: PanelContext) {
     void api
       .json<{ memories: Memory[] }>("/memories/search", { body: { query: searchInput.value, top_k: 20 } })
       .then(({ memories }) => {
-        replaceChildren(results, memories.length === 0 ? h("li", { class: "empty" }, "Nothing found.") : memories.map(card));
+        replaceChildren(results, itemsOrEmpty(memories, card, "Nothing found."));
         announce(`${memories.length} memories found.`);
       })
       .catch((error: unknown) => announce(`Search failed: ${messageOf(error)}`));
@@ -111,10 +102,9 @@ function createMemories({ api, announce }: PanelContext) {
   }
 
   const archive = createArchiveTier(api, announce, () => void load());
-  const element = h(
-    "section",
-    { class: "panel memories", "aria-labelledby": "memories-title" },
-    h("h2", { id: "memories-title" }, "Memories"),
+  const element = panelSection(
+    "memories",
+    "Memories",
     stats,
     selected,
     addForm,

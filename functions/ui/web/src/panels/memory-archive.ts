@@ -2,6 +2,7 @@ import { messageOf, type Api } from "../api.js";
 import { field, formatBytes, formatTime, h, replaceChildren } from "../dom.js";
 import type { ArchiveStats } from "../../../../memory/archive.js";
 import type { MemoryItem as ArchivedMemory } from "../../../../memory/records.js";
+import { itemsOrEmpty } from "./parts.js";
 
 
 /** The cold tier: figures, search and restore (`/memories/archive/*`); 501 on Workers is shown as such. */
@@ -51,7 +52,7 @@ export function createArchiveTier(api: Api, announce: (message: string) => void,
     void api
       .json<{ memories: ArchivedMemory[] }>("/memories/archive/search", { body: { query: query.value, top_k: 20 } })
       .then(({ memories: found }) => {
-        replaceChildren(results, found.length === 0 ? h("li", { class: "empty" }, "Nothing in the archive matches.") : found.map(card));
+        replaceChildren(results, itemsOrEmpty(found, card, "Nothing in the archive matches."));
         announce(`${found.length} archived memories found.`);
       })
       .catch((error: unknown) => announce(`Archive search failed: ${messageOf(error)}`));

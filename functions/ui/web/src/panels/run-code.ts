@@ -2,13 +2,9 @@ import { messageOf } from "../api.js";
 import { field, h, replaceChildren } from "../dom.js";
 import type { SandboxResult } from "../../../../sandbox/backend.js";
 import type { Panel, PanelContext } from "./panel.js";
+import { panelSection } from "./parts.js";
 
-export const runCodePanel: Panel = {
-  id: "run",
-  title: "Run code",
-  requires: "sandbox",
-  create: (context) => createRunCode(context),
-};
+export const runCodePanel: Panel = { id: "run", title: "Run code", requires: "sandbox", create: createRunCode };
 
 /** `POST /sandbox/execute`: Python or JavaScript in the sandbox, its output and exit status. */
 function createRunCode({ api, announce }: PanelContext) {
@@ -46,6 +42,6 @@ function createRunCode({ api, announce }: PanelContext) {
       .finally(() => (run.disabled = false));
   });
   return {
-    element: h("section", { class: "panel run-code", "aria-labelledby": "run-title" }, h("h2", { id: "run-title" }, "Run code"), form, output),
+    element: panelSection("run-code", "Run code", form, output),
   };
 }

@@ -2,13 +2,9 @@ import { messageOf } from "../api.js";
 import { field, h, replaceChildren } from "../dom.js";
 import { startRecording, type Recording } from "../wav-recorder.js";
 import type { Panel, PanelContext } from "./panel.js";
+import { panelSection } from "./parts.js";
 
-export const voicePanel: Panel = {
-  id: "voice",
-  title: "Voice",
-  requires: "voice",
-  create: (context) => createVoice(context),
-};
+export const voicePanel: Panel = { id: "voice", title: "Voice", requires: "voice", create: createVoice };
 
 interface VoiceChatAnswer {
   transcript: string;
@@ -105,10 +101,9 @@ function createVoice({ api, announce }: PanelContext) {
   });
 
   return {
-    element: h(
-      "section",
-      { class: "panel voice", "aria-labelledby": "voice-title" },
-      h("h2", { id: "voice-title" }, "Voice"),
+    element: panelSection(
+      "voice",
+      "Voice",
       h("div", { class: "inline-form" }, record, field("Or an audio file", file), ask, transcribe),
       result,
       player,

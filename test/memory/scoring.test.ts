@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEngineServer } from "../../test/engine-server.js";
+import { startEngineServer } from "../engine-server.js";
 import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
 import type { Completion } from "../../gpu/openai-types.js";
-import { loadConfig } from "../compose.js";
-import { measurePerplexity, PerplexityUnavailable } from "./perplexity.js";
-import { normalizedPerplexity, noveltyFrom, perplexityFromCompletion, surpriseScore } from "./scoring.js";
+import { loadConfig } from "../../functions/compose.js";
+import { measurePerplexity, PerplexityUnavailable } from "../../functions/memory/perplexity.js";
+import { normalizedPerplexity, noveltyFrom, perplexityFromCompletion, surpriseScore } from "../../functions/memory/scoring.js";
 
 const defaults = { weightPerplexity: 0.6, weightNovelty: 0.4 };
 const threshold = 0.7;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createDotKernel, scoresModuleBytes } from "./dot-kernel.js";
+import { createDotKernel, scoresModuleBytes } from "../../../shared/vector-index/dot-kernel.js";
 
 /**
  * Workers cannot compile wasm at run time, so they import `dot-kernel.wasm` precompiled by wrangler.
@@ -8,7 +8,7 @@ import { createDotKernel, scoresModuleBytes } from "./dot-kernel.js";
  *   node --import tsx -e 'import("./shared/vector-index/dot-kernel.ts").then(k => require("fs").writeFileSync("shared/vector-index/dot-kernel.wasm", k.scoresModuleBytes()))'
  */
 describe("dot-kernel.wasm", () => {
-  const committed = new Uint8Array(readFileSync(new URL("dot-kernel.wasm", import.meta.url)));
+  const committed = new Uint8Array(readFileSync(new URL("../../../shared/vector-index/dot-kernel.wasm", import.meta.url)));
 
   it("is byte for byte the module the kernel assembles", () => {
     expect(committed).toEqual(scoresModuleBytes());

@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
-import { serviceUnavailable } from "../errors.js";
-import { assertEmbeddableTexts, type Embedder } from "./embedder.js";
+import { serviceUnavailable } from "../../../shared/errors.js";
+import { assertEmbeddableTexts, type Embedder } from "../../../shared/embeddings/embedder.js";
 import { createEmbeddingThreads } from "./embedding-threads.js";
-import { createMicroBatcher } from "./micro-batcher.js";
-import { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from "./sentencepiece-tokenizer.js";
+import { createMicroBatcher } from "../../../shared/embeddings/micro-batcher.js";
+import { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from "../../../shared/embeddings/sentencepiece-tokenizer.js";
 
 /**
  * The offline default: Universal Sentence Encoder lite, shipped inside npm (no download, no GPU).

@@ -1,13 +1,13 @@
-import { type RequestScope } from "../../request-scope.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { testRedis } from "../../../test/redis.js";
+import { testRedis } from "../../redis.js";
 import { createIdGenerator, systemClock } from "../../../shared/clock.js";
 import { silentLogger } from "../../../shared/logger.js";
 import { createRedisKeys } from "../../../shared/redis-keys.js";
-import type { ChatService, CompletionRequestBody } from "../../chat/index.js";
-import { createResponseRequestSchema } from "./schema.js";
-import { createResponsesService } from "./service.js";
-import { createResponseStore } from "./store.js";
+import type { ChatService, CompletionRequestBody } from "../../../functions/chat/index.js";
+import type { RequestScope } from "../../../functions/request-scope.js";
+import { createResponseRequestSchema } from "../../../functions/openai/responses/schema.js";
+import { createResponsesService } from "../../../functions/openai/responses/service.js";
+import { createResponseStore } from "../../../functions/openai/responses/store.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
@@ -42,7 +42,7 @@ function recordingChat() {
 }
 
 const scopeFor = (tenant: string): RequestScope => ({
-  tenant, endUser: "default", requestId: "r", redis: async () => redis, signal: undefined, logger: silentLogger,
+  tenant, endUser: "default", requestId: "r", redis: async () => redis, signal: undefined, logger: silentLogger, defer: () => undefined,
 });
 
 function serviceWith(chat: Pick<ChatService, "complete">) {

@@ -3,13 +3,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createIdGenerator, systemClock } from "../shared/clock.js";
 import { type ConfigSource } from "../shared/config.js";
-import { loadConfig } from "./compose.js";
+import { loadConfig } from "../functions/compose.js";
 import { createLogger } from "../shared/logger.js";
 import { createRedisKeys } from "../shared/redis-keys.js";
-import { testRedis } from "../test/redis.js";
-import { createApp } from "./app.js";
-import type { AppEnv } from "./app-env.js";
-import { readJson } from "./http.js";
+import { testRedis } from "./redis.js";
+import { createApp } from "../functions/app.js";
+import type { AppEnv } from "../functions/app-env.js";
+import { readJson } from "../functions/http.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
@@ -21,20 +21,25 @@ function build(env: ConfigSource = {}, logLines: string[] = []) {
   echo.get("/boom", () => {
     throw new Error("database password is hunter2");
   });
-  return createApp({
-    config,
-    logger: createLogger({ sink: (line) => logLines.push(line) }),
-    clock: systemClock,
-    ids: createIdGenerator(),
-    keys: createRedisKeys(prefix),
-    redis: { acquire: async () => ({ redis, release: async () => undefined }) },
-    version: "0.1.0",
-    startedAt: Date.now(),
-    systemStats: () => null,
-    pool: { check: async () => ({ endpoints: [{ url: "http://gpu:8000", state: "ready" }] }) },
-    serviceUrls: { redis: "redis://127.0.0.1" },
-    functions: [{ name: "echo", routes: echo, checks: ["redis"] }],
-  });
+  return createApp(
+    {
+      config,
+      logger: createLogger({ sink: (line) => logLines.push(line) }),
+      clock: systemClock,
+      ids: createIdGenerator(),
+      keys: createRedisKeys(prefix),
+      redis: { acquire: async () => ({ redis, release: async () => undefined }) },
+      version: "0.1.0",
+      startedAt: Date.now(),
+      systemStats: () => null,
+      pool: { check: async () => ({ endpoints: [{ url: "http://gpu:8000", state: "ready" }] }) },
+      embedder: { id: "test", dimension: 3, embed: async (texts: string[]) => texts.map(() => new Float32Array([1, 0, 0])) },
+    },
+    {
+      serviceUrls: { redis: "redis://127.0.0.1" },
+      functions: [{ name: "echo", routes: echo, needs: ["redis"] }],
+    },
+  );
 }
 
 const post = (body: string, headers: Record<string, string> = {}) => ({
@@ -120,20 +125,25 @@ describe("per-request Redis", () => {
       c.get("defer")(background.then(() => events.push("deferred done")));
       return c.json({ ok: true });
     });
-    const app = createApp({
-      config: loadConfig({ REDIS_PREFIX: prefix }),
-      logger: createLogger({ level: "silent" }),
-      clock: systemClock,
-      ids: createIdGenerator(),
-      keys: createRedisKeys(prefix),
-      redis: { acquire: async () => ({ redis, release: async () => void events.push("released") }) },
-      version: "0.1.0",
-      startedAt: Date.now(),
-      systemStats: () => null,
-      pool: { check: async () => ({ endpoints: [] }) },
-      serviceUrls: {},
-      functions: [{ name: "later", routes, checks: [] }],
-    });
+    const app = createApp(
+      {
+        config: loadConfig({ REDIS_PREFIX: prefix }),
+        logger: createLogger({ level: "silent" }),
+        clock: systemClock,
+        ids: createIdGenerator(),
+        keys: createRedisKeys(prefix),
+        redis: { acquire: async () => ({ redis, release: async () => void events.push("released") }) },
+        version: "0.1.0",
+        startedAt: Date.now(),
+        systemStats: () => null,
+        pool: { check: async () => ({ endpoints: [] }) },
+        embedder: { id: "test", dimension: 3, embed: async (texts: string[]) => texts.map(() => new Float32Array([1, 0, 0])) },
+      },
+      {
+        serviceUrls: {},
+        functions: [{ name: "later", routes, needs: [] }],
+      },
+    );
     expect((await app.request("/later")).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(events).toEqual([]);

@@ -1,12 +1,12 @@
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { testRedis } from "../../test/redis.js";
-import { isAppError } from "../errors.js";
-import { createRedisKeys } from "../redis-keys.js";
-import { createRandomVectors } from "./random-vectors.js";
-import { createVectorReplicaCache } from "./replica-cache.js";
-import type { VectorFollower } from "./replica.js";
-import { createVectorIndex, type VectorIndex } from "./vector-index.js";
+import { testRedis } from "../../redis.js";
+import { isAppError } from "../../../shared/errors.js";
+import { createRedisKeys } from "../../../shared/redis-keys.js";
+import { createRandomVectors } from "../../../shared/vector-index/random-vectors.js";
+import { createVectorReplicaCache } from "../../../shared/vector-index/replica-cache.js";
+import type { VectorFollower } from "../../../shared/vector-index/replica.js";
+import { createVectorIndex, type VectorIndex } from "../../../shared/vector-index/vector-index.js";
 
 const modelA = { id: "model-a", dimension: 8 };
 const clients: Redis[] = [];

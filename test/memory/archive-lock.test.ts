@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { testRedis } from "../../test/redis.js";
-import { withArchiveLock } from "./archive-lock.js";
-import { acquireLock } from "./store-scripts.js";
+import { testRedis } from "../redis.js";
+import { withArchiveLock } from "../../functions/memory/archive-lock.js";
+import { acquireLock } from "../../functions/memory/store-scripts.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());

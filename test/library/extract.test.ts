@@ -3,16 +3,16 @@ import { extractText, getDocumentProxy } from "unpdf";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../shared/errors.js";
 import {
-  ENCRYPTED_USER_PASSWORD,
-  NOTES_MARKER,
-  PLAIN_MARKER,
-  REPORT_PAGE_2_PASSAGE,
-  REPORT_RARE_ID,
-} from "../../test/fixtures/make-pdfs.js";
-import { extractDocument, safeFilename } from "./extract.js";
+  encryptedUserPassword,
+  notesMarker,
+  plainMarker,
+  reportPage2Passage,
+  reportRareId,
+} from "../fixtures/make-pdfs.js";
+import { extractDocument, safeFilename } from "../../functions/library/extract.js";
 
 const fixture = async (name: string) =>
-  new Uint8Array(await readFile(new URL(`../../test/fixtures/${name}`, import.meta.url)));
+  new Uint8Array(await readFile(new URL(`../fixtures/${name}`, import.meta.url)));
 
 /** Runs `action` and returns the AppError it must throw. */
 async function appErrorFrom(action: () => unknown): Promise<AppError> {
@@ -35,8 +35,8 @@ describe("extractDocument: PDF", () => {
     expect(document.pages.map((page) => page.page)).toEqual([1, 2, 3]);
     // pdf.js ends each drawn line with "\n"; compare with whitespace collapsed.
     const flat = (text: string) => text.replace(/\s+/g, " ");
-    expect(flat(document.pages[1]!.text)).toContain(REPORT_PAGE_2_PASSAGE);
-    expect(document.pages[1]!.text).toContain(REPORT_RARE_ID);
+    expect(flat(document.pages[1]!.text)).toContain(reportPage2Passage);
+    expect(document.pages[1]!.text).toContain(reportRareId);
     expect(flat(document.pages[0]!.text)).not.toContain("lighthouse");
     expect(flat(document.pages[2]!.text)).not.toContain("lighthouse");
   });
@@ -55,7 +55,7 @@ describe("extractDocument: PDF", () => {
   });
 
   it("the encrypted fixture is a real encrypted PDF (it opens with its password)", async () => {
-    const pdf = await getDocumentProxy(await fixture("encrypted.pdf"), { password: ENCRYPTED_USER_PASSWORD });
+    const pdf = await getDocumentProxy(await fixture("encrypted.pdf"), { password: encryptedUserPassword });
     expect((await extractText(pdf)).text).toEqual(["Confidential salary bands for 2025."]);
   });
 
@@ -79,11 +79,11 @@ describe("extractDocument: text", () => {
   it("reads the markdown and text fixtures as one unnumbered page", async () => {
     const notes = await extractDocument({ filename: "notes.md", bytes: await fixture("notes.md") });
     expect(notes.fileType).toBe("md");
-    expect(notes.pages).toEqual([{ page: null, text: expect.stringContaining(NOTES_MARKER) }]);
+    expect(notes.pages).toEqual([{ page: null, text: expect.stringContaining(notesMarker) }]);
     expect(notes.pages[0]!.text).toContain("250 °C");
     const plain = await extractDocument({ filename: "plain.txt", bytes: await fixture("plain.txt") });
     expect(plain.fileType).toBe("txt");
-    expect(plain.pages[0]!.text).toContain(PLAIN_MARKER);
+    expect(plain.pages[0]!.text).toContain(plainMarker);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { buildPdf, decompressionBombPdf } from "../../test/hostile-pdfs.js";
-import { checkPdfBudget, createOperatorCounter } from "./pdf-budget.js";
+import { buildPdf, decompressionBombPdf } from "../hostile-pdfs.js";
+import { checkPdfBudget, createOperatorCounter } from "../../functions/library/pdf-budget.js";
 
 const encoder = new TextEncoder();
 const generous = { maxDecompressedBytes: 64 << 20, maxOperatorsPerPage: 1_000_000 };
