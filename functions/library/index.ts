@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Retriever } from "../chat/index.js";
 import type { MetricsSource } from "../health/metrics-source.js";
 import type { ArchiveFunction } from "../function.js";
+import { jobScope } from "../request-scope.js";
 import { queueNames } from "../../shared/queues.js";
 import { createLibraryContext, type LibraryDeps } from "./context.js";
 import { createIngestProcessor } from "./jobs.js";
@@ -69,7 +70,7 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
       ...(uploadLimit > deps.config.maxBodyBytes ? { bodyLimits: [{ pathPrefix: "/library/documents", maxBytes: uploadLimit }] } : {}),
     },
     service,
-    retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
+    retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity, logger: deps.logger }),
     // One at a time: one document's chunks already keep every embedding thread busy, so a second
     // job would only slow the first (and duplicate uploads become a cheap "attach" when run in order).
     // Resumed after any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
@@ -77,10 +78,10 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
     metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
     dropFolder: (tenant) => ({
       ingest: async (relativePath, bytes) => {
-        await withRedis((redis) => service.submit(redis, tenant, { origin: "drop", relativePath }, bytes));
+        await withRedis((redis) => service.submit(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath }, bytes));
       },
-      remove: (relativePath) => withRedis((redis) => service.removeSource(redis, tenant, { origin: "drop", relativePath })),
-      known: () => withRedis((redis) => service.dropSources(redis, tenant)),
+      remove: (relativePath) => withRedis((redis) => service.removeSource(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath })),
+      known: () => withRedis((redis) => service.dropSources(jobScope(redis, tenant, { logger: deps.logger }))),
     }),
   };
 }

@@ -1,11 +1,12 @@
 /**
  * The library's logic, free of HTTP: submit (upload or drop folder), hybrid search, documents,
- * stats, job status. Every call gets the Redis client of its request (or job) and a tenant.
+ * stats, job status. Every call gets the scope of its request (or job): tenant, Redis, signal, logger.
  */
 import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
 import { queueNames } from "../../shared/queues.js";
 import type { FusionSettings } from "../../shared/retrieval/index.js";
+import type { RequestScope } from "../request-scope.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
 import { safeFilename, type LibraryFileType } from "./extract.js";
@@ -27,8 +28,6 @@ export interface SearchOptions {
   topK: number;
   fileType?: LibraryFileType | undefined;
   documentId?: string | undefined;
-  /** Abandons the query embedding (a client gone, chat's retrieval budget spent). */
-  signal?: AbortSignal | undefined;
   /** Overrides the configured fusion (the eval's experiments). */
   fusion?: Partial<FusionSettings> | undefined;
 }
@@ -48,18 +47,19 @@ export interface LibraryStats {
 
 export interface LibraryService {
   /** Same content already there → attached at once; otherwise queued for ingestion. */
-  submit(redis: Redis, tenant: string, source: DocumentSource, bytes: Uint8Array): Promise<SubmitResult>;
-  search(redis: Redis, tenant: string, options: SearchOptions): Promise<SearchResponse>;
-  searchHits(redis: Redis, tenant: string, options: SearchOptions): Promise<CitedHit[]>;
-  listDocuments(redis: Redis, tenant: string, page: { limit: number; offset: number }): Promise<{ documents: LibraryDocument[]; total: number }>;
-  getDocument(redis: Redis, tenant: string, id: string): Promise<LibraryDocument>;
-  deleteDocument(redis: Redis, tenant: string, id: string): Promise<{ document_id: string; deleted: true; chunks_removed: number }>;
-  stats(redis: Redis, tenant: string): Promise<LibraryStats>;
-  jobStatus(redis: Redis, tenant: string, id: string): Promise<JobStatus>;
+  submit(scope: RequestScope, source: DocumentSource, bytes: Uint8Array): Promise<SubmitResult>;
+  /** The scope's signal abandons the query embedding (a client gone, chat's retrieval budget spent). */
+  search(scope: RequestScope, options: SearchOptions): Promise<SearchResponse>;
+  searchHits(scope: RequestScope, options: SearchOptions): Promise<CitedHit[]>;
+  listDocuments(scope: RequestScope, page: { limit: number; offset: number }): Promise<{ documents: LibraryDocument[]; total: number }>;
+  getDocument(scope: RequestScope, id: string): Promise<LibraryDocument>;
+  deleteDocument(scope: RequestScope, id: string): Promise<{ document_id: string; deleted: true; chunks_removed: number }>;
+  stats(scope: RequestScope): Promise<LibraryStats>;
+  jobStatus(scope: RequestScope, id: string): Promise<JobStatus>;
   /** A source is gone (a deleted drop-folder file): its document goes if nothing else points to it. */
-  removeSource(redis: Redis, tenant: string, source: DocumentSource): Promise<void>;
+  removeSource(scope: RequestScope, source: DocumentSource): Promise<void>;
   /** Relative paths the library holds (or is ingesting) from the drop folder. */
-  dropSources(redis: Redis, tenant: string): Promise<string[]>;
+  dropSources(scope: RequestScope): Promise<string[]>;
   /** Searches served by this process (aggregate, for /metrics). */
   readonly searchesServed: number;
 }
@@ -84,12 +84,14 @@ export function createLibraryService(context: LibraryContext): LibraryService {
     return toApiDocument(record, await store.sourcesOf(redis, tenant, id));
   }
 
-  async function searchHits(redis: Redis, tenant: string, options: SearchOptions): Promise<CitedHit[]> {
+  async function searchHits(scope: RequestScope, options: SearchOptions): Promise<CitedHit[]> {
     searchesServed += 1;
+    const { tenant } = scope;
+    const redis = await scope.redis();
     const index = context.indexFor(redis, tenant);
     // An empty library needs no query embedding (the chat retriever asks on every turn).
     if ((await index.view()).count === 0) return [];
-    const [vector] = await deps.embedder.embed([options.query], options.signal);
+    const [vector] = await deps.embedder.embed([options.query], scope.signal);
     // A fresh view: it also holds whatever was committed while the query was being embedded.
     const view = await index.view();
     const follower = view.follow(followerName, createLibraryFollower);
@@ -123,12 +125,14 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       cited.push({ ...hit, filename, reranked: false });
       if (cited.length === wanted) break;
     }
-    const outcome = await rerankHits(deps.reranker, options.query, cited, { topN: rerank.topN, logger: deps.logger, signal: options.signal });
+    const outcome = await rerankHits(deps.reranker, options.query, cited, { topN: rerank.topN, logger: scope.logger, signal: scope.signal });
     return outcome.hits.slice(0, options.topK).map((hit) => ({ ...hit, reranked: outcome.reranked }));
   }
 
   return {
-    async submit(redis, tenant, source, bytes) {
+    async submit(scope, source, bytes) {
+      const { tenant } = scope;
+      const redis = await scope.redis();
       const key = sourceKey(source);
       const filename = safeFilename(source.origin === "upload" ? source.filename : source.relativePath.split("/").at(-1) ?? "");
       precheckDocument(filename, bytes, deps.config.library.maxUploadBytes);
@@ -155,12 +159,14 @@ export function createLibraryService(context: LibraryContext): LibraryService {
 
     searchHits,
 
-    async search(redis, tenant, options) {
-      const hits = await searchHits(redis, tenant, options);
+    async search(scope, options) {
+      const hits = await searchHits(scope, options);
       return { chunks: hits.map(toSearchChunk), total: hits.length, query: options.query, reranked: hits.some((hit) => hit.reranked) };
     },
 
-    async listDocuments(redis, tenant, page) {
+    async listDocuments(scope, page) {
+      const { tenant } = scope;
+      const redis = await scope.redis();
       const ids = await redis.zrevrange(keys.docs(tenant), page.offset, page.offset + page.limit - 1);
       const pipeline = redis.pipeline().zcard(keys.docs(tenant));
       for (const id of ids) pipeline.hgetall(keys.doc(tenant, id)).smembers(keys.docSources(tenant, id));
@@ -176,30 +182,36 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       return { documents, total: Number(replies[0]?.[1] ?? 0) };
     },
 
-    async getDocument(redis, tenant, id) {
-      const document = await readDocument(redis, tenant, id);
+    async getDocument(scope, id) {
+      const document = await readDocument(await scope.redis(), scope.tenant, id);
       if (!document) throw documentMissing(id);
       return document;
     },
 
-    async deleteDocument(redis, tenant, id) {
+    async deleteDocument(scope, id) {
+      const { tenant } = scope;
+      const redis = await scope.redis();
       const removed = await store.remove(redis, context.indexFor(redis, tenant), tenant, id);
       if (removed === undefined) throw documentMissing(id);
       return { document_id: id, deleted: true, chunks_removed: removed };
     },
 
-    async stats(redis, tenant) {
-      const [documents, chunks, pdf, txt, md] = await redis.hmget(keys.stats(tenant), "documents", "chunks", "pdf", "txt", "md");
+    async stats(scope) {
+      const redis = await scope.redis();
+      const [documents, chunks, pdf, txt, md] = await redis.hmget(keys.stats(scope.tenant), "documents", "chunks", "pdf", "txt", "md");
       return { documents: Number(documents ?? 0), chunks: Number(chunks ?? 0), by_type: { pdf: Number(pdf ?? 0), txt: Number(txt ?? 0), md: Number(md ?? 0) } };
     },
 
-    jobStatus: (redis, tenant, id) => jobs.read(redis, tenant, id),
+    jobStatus: async (scope, id) => jobs.read(await scope.redis(), scope.tenant, id),
 
-    async removeSource(redis, tenant, source) {
-      await store.detach(redis, context.indexFor(redis, tenant), tenant, sourceKey(source));
+    async removeSource(scope, source) {
+      const redis = await scope.redis();
+      await store.detach(redis, context.indexFor(redis, scope.tenant), scope.tenant, sourceKey(source));
     },
 
-    async dropSources(redis, tenant) {
+    async dropSources(scope) {
+      const { tenant } = scope;
+      const redis = await scope.redis();
       const [mapped, pending] = await Promise.all([redis.hkeys(keys.sources(tenant)), redis.hkeys(keys.pending(tenant))]);
       const paths = new Set([...mapped, ...pending].filter((key) => key.startsWith("drop:")).map((key) => key.slice("drop:".length)));
       return [...paths].sort();

@@ -4,6 +4,7 @@ import { createIdGenerator } from "../../shared/clock.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
+import { jobScope } from "../request-scope.js";
 import { createArchiveService, type ArchiveService } from "./archive.js";
 import type { ColdStore } from "./cold-store.js";
 import { createArchiveProcessor } from "./jobs.js";
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const unique = () => crypto.randomUUID().slice(0, 8);
-const scope = (tenant: string) => ({ tenant, redis: harness.redis });
+const scope = (tenant: string) => jobScope(harness.redis, tenant, { logger: silentLogger });
 
 /** An archive service over the harness's Redis and files, with `wrap` around the cold store (to inject crashes). */
 function archiveWith(wrap: (files: ColdStore) => ColdStore = (files) => files): ArchiveService {
@@ -53,14 +54,14 @@ async function seed(tenant: string, days: readonly number[]) {
 }
 
 const hotIds = async (tenant: string) => (await harness.memory.service.list(scope(tenant), { limit: 100, offset: 0 })).memories.map((memory) => memory.id);
-const vectorOf = async (tenant: string, id: string) => (await harness.memory.service.open(scope(tenant)).index.get(id))?.vector;
+const vectorOf = async (tenant: string, id: string) => (await (await harness.memory.service.open(scope(tenant))).index.get(id))?.vector;
 
 describe("archival (injected clock)", () => {
   it("moves exactly the memories older than ARCHIVE_DAYS beyond the ARCHIVE_KEEP_RECENT newest, with their embeddings", async () => {
     const tenant = `t-${unique()}`;
     const [m0, m1, m2, m3, m4] = await seed(tenant, [0, 1, 2, 3, 40]);
     // m1 gets a vector no embedder would make: only a true round trip through cold storage brings it back.
-    const store = harness.memory.service.open(scope(tenant));
+    const store = await harness.memory.service.open(scope(tenant));
     const stamp = (await store.index.get(m1!.id))?.data;
     await store.index.apply({ upsert: [{ id: m1!.id, vector: createRandomVectors(5)(384), data: stamp }] });
     const vectors = { m0: await vectorOf(tenant, m0!.id), m1: await vectorOf(tenant, m1!.id) };
@@ -89,8 +90,8 @@ describe("archival (injected clock)", () => {
 
     // Exact duplicates stay duplicates across tiers.
     await expect(harness.memory.service.add(scope(tenant), { message: m1!.message })).rejects.toMatchObject({ status: 409, code: "memory_archived" });
-    const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache(), logger: silentLogger });
-    expect(await scoreTurn(harness.redis, { tenant, sessionId: "", message: m1!.message, turnId: unique(), capturedAt: clock.now() })).toMatchObject({ stored: false, reason: "archived_duplicate", id: m1!.id });
+    const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache() });
+    expect(await scoreTurn(scope(tenant), { tenant, sessionId: "", message: m1!.message, turnId: unique(), capturedAt: clock.now() })).toMatchObject({ stored: false, reason: "archived_duplicate", id: m1!.id });
     // And a second restore of the same id changes nothing.
     expect((await harness.memory.archive.restore(scope(tenant), [m1!.id])).restored).toEqual([m1!.id]);
     expect(Array.from((await vectorOf(tenant, m1!.id))!)).toEqual(Array.from(vectors.m1!));
@@ -176,7 +177,7 @@ describe("archival (injected clock)", () => {
     // Without a cold store (Workers) the memory is forgotten all the same; the copy goes on the next run.
     const workers = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix, coldStore: false });
     try {
-      await workers.memory.service.remove({ tenant, redis: workers.redis }, second!.id);
+      await workers.memory.service.remove(jobScope(workers.redis, tenant, { logger: silentLogger }), second!.id);
       expect((await harness.memory.service.search(scope(tenant), second!.message, { topK: 10, tier: "cold" })).memories).toEqual([]);
       expect(await harness.memory.archive.run(scope(tenant), clock.now())).toMatchObject({ purged_copies: 1 });
       expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 0, batches: 0 });
@@ -188,7 +189,7 @@ describe("archival (injected clock)", () => {
   it("sweeps vectors left without a memory once they are old enough", async () => {
     const tenant = `t-${unique()}`;
     await seed(tenant, [0]);
-    const store = harness.memory.service.open(scope(tenant));
+    const store = await harness.memory.service.open(scope(tenant));
     const [vector] = await harness.embedder.embed(["a thought whose record was never written"]);
     await store.index.apply({
       upsert: [
@@ -222,9 +223,9 @@ describe("archival (injected clock)", () => {
     const workers = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix, coldStore: false });
     try {
       const tenant = `t-${unique()}`;
-      await expect(workers.memory.archive.run({ tenant, redis: workers.redis }, Date.now())).rejects.toMatchObject({ status: 501, code: "archive_unavailable" });
+      await expect(workers.memory.archive.run(jobScope(workers.redis, tenant, { logger: silentLogger }), Date.now())).rejects.toMatchObject({ status: 501, code: "archive_unavailable" });
       expect(workers.memory.archive.available).toBe(false);
-      expect(await workers.memory.archive.stats({ tenant, redis: workers.redis })).toMatchObject({ archived: 0, cold_store: null });
+      expect(await workers.memory.archive.stats(jobScope(workers.redis, tenant, { logger: silentLogger }))).toMatchObject({ archived: 0, cold_store: null });
       expect(workers.memory.jobs.map((job) => job.queue)).toEqual(["memory-capture"]);
     } finally {
       await workers.close();

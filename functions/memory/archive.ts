@@ -4,12 +4,12 @@ import type { Config } from "../../shared/config.js";
 import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { defaultEndUser } from "../chat/index.js";
+import type { RequestScope } from "../request-scope.js";
 import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
 import type { ColdStore } from "./cold-store.js";
 import { memoryIdPattern } from "./identity.js";
 import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
 import { encodeRecord } from "./records.js";
-import type { MemoryScope } from "./service.js";
 import { defaultArchiveLockTtlMs, withArchiveLock } from "./archive-lock.js";
 import { runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
@@ -39,11 +39,11 @@ export interface ArchiveStats {
 
 export interface ArchiveService {
   readonly available: boolean;
-  run(scope: MemoryScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
+  run(scope: RequestScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
   /** Every (tenant, end user) that has memories; one whose run is already going is skipped. */
   runAll(redis: Redis, now: number): Promise<{ tenants: number; users: number; archived: number; skipped: number; failed: number }>;
-  stats(scope: MemoryScope): Promise<ArchiveStats>;
-  restore(scope: MemoryScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
+  stats(scope: RequestScope): Promise<ArchiveStats>;
+  restore(scope: RequestScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
 }
 
 export const archiveUnavailable = () =>
@@ -96,7 +96,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     available: deps.coldStore !== undefined,
 
     async run(scope, now) {
-      const result = await runOwner(scope.redis, ownerOf(scope), now);
+      const result = await runOwner(await scope.redis(), ownerOf(scope), now);
       if (result === "busy") throw archiveBusy(scope.tenant);
       return { tenant: scope.tenant, ...result };
     },
@@ -126,8 +126,9 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
 
     async stats(scope) {
       const owner = ownerOf(scope);
-      const store = openMemoryStore(deps, scope.redis, owner);
-      const [counts, lastRun, cold] = await Promise.all([store.counts(), scope.redis.get(lastRunKey(owner)), deps.coldStore?.stats(coldPartitionFor(owner))]);
+      const redis = await scope.redis();
+      const store = openMemoryStore(deps, redis, owner);
+      const [counts, lastRun, cold] = await Promise.all([store.counts(), redis.get(lastRunKey(owner)), deps.coldStore?.stats(coldPartitionFor(owner))]);
       const iso = (value: number | null | undefined) => (value === null || value === undefined ? null : new Date(value).toISOString());
       return {
         archived: counts.archived,
@@ -146,10 +147,11 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       const unique = [...new Set(ids)];
       const owner = ownerOf(scope);
       const partition = coldPartitionFor(owner);
-      const outcome = await locked(scope.redis, owner, async () => {
-        const store = openMemoryStore(deps, scope.redis, owner);
+      const redis = await scope.redis();
+      const outcome = await locked(redis, owner, async () => {
+        const store = openMemoryStore(deps, redis, owner);
         const candidates = unique.filter((id) => memoryIdPattern.test(id));
-        const owners = candidates.length > 0 ? await scope.redis.hmget(store.keys.archived, ...candidates) : [];
+        const owners = candidates.length > 0 ? await redis.hmget(store.keys.archived, ...candidates) : [];
         const wanted = new Map(candidates.flatMap((id, position) => (owners[position] ? [[id, owners[position]] as const] : [])));
         const entries = (await coldStore.get(partition, [...wanted.keys()])).filter((entry) => wanted.get(entry.record.id) === entry.batchId);
         if (entries.length < wanted.size) deps.logger.error("memory_restore_missing", { missing: wanted.size - entries.length });
@@ -165,7 +167,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         const restored: { id: string; batchId: string }[] = [];
         for (const entry of entries) {
           const record = fromArchivedMemory(entry.record, now);
-          const done = await runRestore(scope.redis, store.keys, {
+          const done = await runRestore(redis, store.keys, {
             id: record.id,
             batchId: entry.batchId,
             createdAt: record.createdAt,

@@ -32,7 +32,7 @@ export { archiveSchedulerId } from "./jobs.js";
 export type { MemoryItem } from "./records.js";
 export type { CaptureJobData, ScoreOutcome } from "./scorer.js";
 export { normalizedPerplexity, noveltyFrom, perplexityFromCompletion, surpriseScore } from "./scoring.js";
-export type { MemoryScope, MemoryService, MemoryStats } from "./service.js";
+export type { MemoryService, MemoryStats } from "./service.js";
 export { maxListLimit, maxMessageChars, maxMetadataBytes, maxQueryChars, maxRestoreIds, maxTopK } from "./schema.js";
 
 export interface MemoryFunctionDeps {
@@ -90,7 +90,7 @@ export function createMemoryFunction(deps: MemoryFunctionDeps): MemoryFunction {
       routes: createMemoryRoutes({ service, archive, clock: deps.clock }),
       checks: ["redis", "inference", "queues"],
     },
-    retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config }),
+    retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config, logger: deps.logger }),
     capture: createTurnCapture(deps),
     jobs,
     metricsSource: createMemoryMetricsSource(deps),

@@ -7,6 +7,7 @@ import type { Logger } from "../../shared/logger.js";
 import { openQueue, queueNames, type QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { RedisProvider } from "../deps.js";
+import { jobScope } from "../request-scope.js";
 import type { ArchiveService } from "./archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
 import { maxAnsweredChars } from "./schema.js";
@@ -57,7 +58,8 @@ export function createCaptureProcessor(deps: { scoreTurn: TurnScorer; redis: Red
     const parsed = captureJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`memory-capture job ${job.id ?? "?"} has malformed data: ${parsed.error.message}`);
     try {
-      return await withRedis(deps.redis, (redis) => deps.scoreTurn(redis, parsed.data));
+      const turn = parsed.data;
+      return await withRedis(deps.redis, (redis) => deps.scoreTurn(jobScope(redis, turn.tenant, { endUser: turn.endUser, requestId: job.id, logger: deps.logger }), turn));
     } catch (error) {
       if (error instanceof PerplexityUnavailable && !error.isRetryable) {
         deps.logger.warn("memory_turn_unscorable", { jobId: job.id, error });

@@ -1,11 +1,10 @@
-import type { Redis } from "ioredis";
 import type { Config } from "../../shared/config.js";
-import type { Logger } from "../../shared/logger.js";
 import { contentHash, memoryIdForTurn } from "./identity.js";
 import { measurePerplexity, type PerplexityPool } from "./perplexity.js";
 import type { MemoryRecord } from "./records.js";
 import { noveltyFrom, surpriseScore } from "./scoring.js";
-import { defaultEndUser } from "../chat/index.js";
+import type { RequestScope } from "../request-scope.js";
+import { ownerOf } from "./owner.js";
 import { openMemoryStore, type MemoryStoreDeps } from "./store.js";
 
 /** A captured user turn as it travels through the `memory-capture` queue. */
@@ -29,7 +28,6 @@ export type ScoreOutcome =
 
 export interface TurnScorerDeps extends MemoryStoreDeps {
   config: Pick<Config, "memory">;
-  logger: Logger;
   pool: PerplexityPool;
 }
 
@@ -39,12 +37,14 @@ export interface TurnScorerDeps extends MemoryStoreDeps {
  * ends with at most one memory: the id comes from the turn id (a retry rewrites the same id, and
  * the commit script leaves an existing one alone), and the content hash catches the same words
  * arriving as another turn. Errors from the engine or the embedder propagate so the job retries.
+ * The scope is the turn's (tenant, end user) (see `jobScope`).
  */
 export function createTurnScorer(deps: TurnScorerDeps) {
   const weights = deps.config.memory;
 
-  return async function scoreTurn(redis: Redis, turn: CaptureJobData, signal?: AbortSignal): Promise<ScoreOutcome> {
-    const store = openMemoryStore(deps, redis, { tenant: turn.tenant, endUser: turn.endUser ?? defaultEndUser });
+  return async function scoreTurn(scope: RequestScope, turn: CaptureJobData): Promise<ScoreOutcome> {
+    const { signal } = scope;
+    const store = openMemoryStore(deps, await scope.redis(), ownerOf(scope));
     const id = await memoryIdForTurn(turn.turnId, turn.capturedAt);
     const hash = await contentHash(turn.message);
     // Cheap checks first: a retry of a stored turn, or words already remembered, need no GPU time.
@@ -81,7 +81,7 @@ export function createTurnScorer(deps: TurnScorerDeps) {
     if (outcome.status === "duplicate") return { stored: false, id: outcome.id, reason: "duplicate" };
     if (outcome.status === "archived") return { stored: false, id: outcome.id, reason: "archived_duplicate" };
     if (outcome.status === "exists") return { stored: true, id, reason: "already_stored" };
-    deps.logger.debug("memory_stored", { memory_id: id, surprise, perplexity, novelty });
+    scope.logger.debug("memory_stored", { memory_id: id, surprise, perplexity, novelty });
     return { stored: true, id, perplexity, novelty, surprise, reason: "stored" };
   };
 }
