@@ -32,6 +32,16 @@ export interface SystemStats {
   memory_total_mb: number;
 }
 
+/** Runs `work` with a leased client and always releases it (jobs, the drop folder: work outside a request). */
+export async function withRedis<Result>(provider: RedisProvider, work: (redis: Redis) => Promise<Result>): Promise<Result> {
+  const lease = await provider.acquire();
+  try {
+    return await work(lease.redis);
+  } finally {
+    await lease.release();
+  }
+}
+
 /** Everything the composition roots build once and hand to the app. */
 export interface CoreDeps {
   config: Config;

@@ -1,6 +1,6 @@
 import type { Processor } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Retriever } from "../chat/index.js";
+import { withRedis } from "../deps.js";
 import type { MetricsSource } from "../health/metrics-source.js";
 import type { ArchiveFunction } from "../function.js";
 import { jobScope } from "../request-scope.js";
@@ -53,15 +53,6 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
   const maxUploadBytes = deps.config.library.maxUploadBytes;
   const uploadLimit = maxUploadBytes + multipartEnvelopeBytes;
 
-  const withRedis = async <T>(work: (redis: Redis) => Promise<T>): Promise<T> => {
-    const lease = await deps.redis.acquire();
-    try {
-      return await work(lease.redis);
-    } finally {
-      await lease.release();
-    }
-  };
-
   return {
     fn: {
       name: "library",
@@ -78,10 +69,10 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
     metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
     dropFolder: (tenant) => ({
       ingest: async (relativePath, bytes) => {
-        await withRedis((redis) => service.submit(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath }, bytes));
+        await withRedis(deps.redis, (redis) => service.submit(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath }, bytes));
       },
-      remove: (relativePath) => withRedis((redis) => service.removeSource(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath })),
-      known: () => withRedis((redis) => service.dropSources(jobScope(redis, tenant, { logger: deps.logger }))),
+      remove: (relativePath) => withRedis(deps.redis, (redis) => service.removeSource(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath })),
+      known: () => withRedis(deps.redis, (redis) => service.dropSources(jobScope(redis, tenant, { logger: deps.logger }))),
     }),
   };
 }

@@ -13,6 +13,7 @@ import { UnrecoverableError, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { AppError, isAppError } from "../../shared/errors.js";
+import { withRedis } from "../deps.js";
 import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument } from "./document-id.js";
@@ -46,21 +47,20 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
   const { deps } = context;
   return async (job, _token, signal) => {
     const data = ingestJobSchema.parse(job.data);
-    const lease = await deps.redis.acquire();
     const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
-    try {
-      // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
-      if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
-        throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+    return withRedis(deps.redis, async (redis) => {
+      try {
+        // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
+        if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
+          throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+        }
+        return await ingest(context, redis, job, data, progress, signal);
+      } catch (error) {
+        // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
+        if (signal?.aborted) throw error;
+        throw await recordFailure(context, redis, job, data, progress, error);
       }
-      return await ingest(context, lease.redis, job, data, progress, signal);
-    } catch (error) {
-      // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
-      if (signal?.aborted) throw error;
-      throw await recordFailure(context, lease.redis, job, data, progress, error);
-    } finally {
-      await lease.release();
-    }
+    });
   };
 }
 

@@ -6,7 +6,7 @@ import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import { openQueue, queueNames, type QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
-import type { RedisProvider } from "../deps.js";
+import { withRedis, type RedisProvider } from "../deps.js";
 import { jobScope } from "../request-scope.js";
 import type { ArchiveService } from "./archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
@@ -37,16 +37,6 @@ const captureJobSchema = z.object({
   turnId: z.string().min(1).max(128),
   capturedAt: z.number().int().nonnegative(),
 }) satisfies z.ZodType<CaptureJobData>;
-
-/** Runs `work` with a Redis client leased for the job (on Node the shared one: leases are free). */
-async function withRedis<Result>(provider: RedisProvider, work: (redis: Redis) => Promise<Result>): Promise<Result> {
-  const lease = await provider.acquire();
-  try {
-    return await work(lease.redis);
-  } finally {
-    await lease.release();
-  }
-}
 
 /**
  * `memory-capture`: score one turn. An engine or embedder that is down throws, and BullMQ retries
