@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const checks = [
     redisCheck,
     createInferenceCheck(deps.pool),
-    createQueueCheck(deps.keys, Object.values(queueNames)),
+    createQueueCheck(deps.keys, Object.values(queueNames), deps.clock),
     ...(deps.extraChecks ?? []),
   ];
   const health = createHealthService({

@@ -31,6 +31,8 @@ export const ingestJobSchema = z.object({
   source: z.string(),
   filename: z.string(),
   sizeBytes: z.number(),
+  /** When it was queued, on the injected clock (the deadline's start); absent in jobs queued before it existed. */
+  queuedAt: z.number().optional(),
 });
 
 export type IngestJobData = z.output<typeof ingestJobSchema>;
@@ -50,8 +52,9 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
     const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
     return withRedis(deps.redis, async (redis) => {
       try {
-        // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
-        if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
+        // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload
+        // (BullMQ's own wall-clock stamp only for jobs queued before they carried the time).
+        if (deps.clock.now() - (data.queuedAt ?? job.timestamp) > deps.config.library.ingestDeadlineMs) {
           throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
         }
         return await ingest(context, redis, job, data, progress, signal);

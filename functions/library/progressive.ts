@@ -71,7 +71,7 @@ export async function fillVectorsBehind(
   const { deps, store } = context;
   const total = document.chunks.length;
   let filled = 0;
-  let filledAt = Date.now();
+  let filledAt = deps.clock.now();
   try {
     await embedInBatches(deps.embedder, document.chunks.map((chunk) => chunk.text), {
       signal,
@@ -79,13 +79,13 @@ export async function fillVectorsBehind(
       onProgress: async (done, vectors) => {
         progress.chunks_done = done;
         // Each fill is a locked write and a replicated change: about one a second is plenty.
-        if (Date.now() - filledAt < 1000 && done < total) return;
+        if (deps.clock.now() - filledAt < 1000 && done < total) return;
         const last = done === total;
         if (!(await store.fillVectors(redis, index, tenant, document.documentId, chunkUpserts(document, vectors.slice(filled, done), filled), last))) {
           throw new DocumentGone();
         }
         filled = done;
-        filledAt = Date.now();
+        filledAt = deps.clock.now();
         await job.updateProgress(progress);
       },
     });

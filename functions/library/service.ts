@@ -144,7 +144,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
         if (document && !document.vectors_pending) return { status: "ready", documentId, document };
       }
       const jobId = deps.ids.next();
-      const data: IngestJobData = { tenant, documentId, contentHash, source: key, filename, sizeBytes: bytes.length };
+      const data: IngestJobData = { tenant, documentId, contentHash, source: key, filename, sizeBytes: bytes.length, queuedAt: deps.clock.now() };
       await blobs.put(redis, tenant, jobId, bytes);
       await store.markPending(redis, tenant, key, jobId);
       try {

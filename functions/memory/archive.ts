@@ -3,6 +3,7 @@ import type { IdGenerator } from "../../shared/clock.js";
 import type { Config } from "../../shared/config.js";
 import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { withLock } from "../../shared/redis-lock.js";
 import { defaultEndUser } from "../chat/index.js";
 import type { RequestScope } from "../request-scope.js";
 import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
@@ -10,7 +11,6 @@ import type { ColdStore } from "./cold-store.js";
 import { memoryIdPattern } from "./identity.js";
 import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
 import { encodeRecord } from "./records.js";
-import { defaultArchiveLockTtlMs, withArchiveLock } from "./archive-lock.js";
 import { runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
 
@@ -66,6 +66,13 @@ const archiveBusy = (tenant: string) =>
     headers: { "Retry-After": "5" },
   });
 
+/**
+ * An owner's archive lock lives this long without renewal. Renewed while its holder works, so a
+ * holder that crashes loses it within one TTL and the next run or restore proceeds; no one waits
+ * out a long TTL for a process that is gone. A live holder that loses it anyway (a pause longer
+ * than the TTL) finds out at its next renewal inside the run (archive-run.ts) and stops.
+ */
+export const defaultArchiveLockTtlMs = 30_000;
 
 export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   const lockTtlMs = deps.lockTtlMs ?? defaultArchiveLockTtlMs;
@@ -78,7 +85,8 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
   /** Runs `work` holding the owner's archive lock, which also keeps restores out of a run's way. */
   const locked = async <Result>(redis: Redis, owner: MemoryOwner, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
     const token = deps.ids.next();
-    return withArchiveLock(redis, memoryKeysFor(deps.keys, owner).lock, token, lockTtlMs, () => work(token));
+    const outcome = await withLock(redis, memoryKeysFor(deps.keys, owner).lock, { ttlMs: lockTtlMs, token, renew: true }, () => work(token));
+    return outcome.acquired ? outcome.result : "busy";
   };
 
   const runOwner = async (redis: Redis, owner: MemoryOwner, now: number) => {
