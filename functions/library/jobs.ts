@@ -13,26 +13,30 @@ import { UnrecoverableError, type Job, type Processor } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { AppError, isAppError } from "../../shared/errors.js";
+import { tenantPattern } from "../../shared/tenant.js";
 import { withRedis } from "../deps.js";
 import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
 import type { LibraryContext } from "./context.js";
 import { identifyDocument } from "./document-id.js";
 import { extractDocument } from "./extract.js";
 import { chunkUpserts, fillVectorsBehind, placeholderVector } from "./progressive.js";
-import { limits, type IngestProgress } from "./schema.js";
+import { documentIdPattern, limits, type IngestProgress } from "./schema.js";
 import { sectionPaths } from "./sections.js";
 
 export const ingestJobName = "ingest";
 
+/** What the service queues (service.ts), checked again: the data lives in Redis, which others may write. */
 export const ingestJobSchema = z.object({
-  tenant: z.string(),
-  documentId: z.string(),
-  contentHash: z.string(),
-  source: z.string(),
-  filename: z.string(),
-  sizeBytes: z.number(),
+  tenant: z.string().regex(tenantPattern),
+  documentId: z.string().regex(documentIdPattern),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  // `upload:<file name>` or `drop:<relative path>` (see document-id.ts); no file system allows a longer path.
+  source: z.string().regex(/^(?:upload|drop):./).max(4096),
+  // safeFilename allows at most 255 bytes, so at most 255 characters.
+  filename: z.string().min(1).max(255),
+  sizeBytes: z.number().int().nonnegative(),
   /** When it was queued, on the injected clock (the deadline's start); absent in jobs queued before it existed. */
-  queuedAt: z.number().optional(),
+  queuedAt: z.number().int().nonnegative().optional(),
 });
 
 export type IngestJobData = z.output<typeof ingestJobSchema>;

@@ -6,6 +6,7 @@ import type { Config } from "../../shared/config.js";
 import type { Logger } from "../../shared/logger.js";
 import { openQueue, queueNames, type QueueName } from "../../shared/queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
+import { tenantPattern } from "../../shared/tenant.js";
 import { withRedis, type RedisProvider } from "../deps.js";
 import { jobScope } from "../request-scope.js";
 import type { ArchiveService } from "./archive.js";
@@ -29,7 +30,7 @@ export interface MemoryJobSpec {
 }
 
 const captureJobSchema = z.object({
-  tenant: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  tenant: z.string().regex(tenantPattern),
   endUser: z.string().min(1).max(256).optional(),
   sessionId: z.string().max(256),
   message: z.string().min(1),
