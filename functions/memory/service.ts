@@ -9,7 +9,7 @@ import { createMemoryFollower, followerName } from "./lexical.js";
 import { ownerOf } from "./owner.js";
 import { measurePerplexity, PerplexityUnavailable, type PerplexityPool } from "./perplexity.js";
 import { toMemoryItem, type MemoryItem, type MemoryRecord } from "./records.js";
-import { noveltyFrom, surpriseScore } from "./scoring.js";
+import { remember, type MemoryDraft, type PerplexityReading } from "./remember.js";
 import { fromArchivedMemory } from "./archive-run.js";
 import { coldPrefix } from "./lexical.js";
 import { maxAnsweredChars } from "./schema.js";
@@ -113,8 +113,8 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     return record;
   };
 
-  /** Null perplexity with `unavailable`: the engine could not be asked, so no score is claimed. */
-  const perplexityForAdd = async (scope: RequestScope, message: string): Promise<{ perplexity: number | null; unavailable: boolean }> => {
+  /** An explicit add waits only so long for its perplexity; then it is stored unscored. */
+  const perplexityForAdd = async (scope: RequestScope, message: string): Promise<PerplexityReading> => {
     try {
       const timeout = AbortSignal.timeout(deps.addScoringTimeoutMs ?? 5000);
       const signal = scope.signal ? AbortSignal.any([scope.signal, timeout]) : timeout;
@@ -194,36 +194,22 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
 
     async add(scope, input) {
       const store = await open(scope);
-      const hash = await contentHash(input.message);
-      const existing = await store.findByContent(hash);
-      if (existing?.state === "archived") throw memoryArchived(existing.id);
-      if (existing) return { memory: toMemoryItem(await readOne(store, existing.id)), created: false };
-
-      const [[vector], scored] = await Promise.all([deps.embedder.embed([input.message], scope.signal), perplexityForAdd(scope, input.message)]);
-      if (!vector) throw new Error("the embedder returned no vector");
-      const id = deps.ids.next();
-      const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
-      const novelty = noveltyFrom(nearest?.similarity);
-      const record: MemoryRecord = {
-        id,
+      const draft: MemoryDraft = {
+        id: deps.ids.next(),
         message: input.message,
-        perplexity: scored.perplexity,
-        surpriseScore: scored.unavailable ? null : surpriseScore(scored.perplexity, novelty, weights),
-        // Unscored, the formula's own rule for a missing perplexity: it adds nothing.
-        importance: surpriseScore(scored.perplexity, novelty, weights),
         answered: input.answered ? input.answered.slice(-maxAnsweredChars) : null,
         createdAt: deps.clock.now(),
         sessionId: input.sessionId ?? null,
         metadata: input.metadata ?? null,
-        contentHash: hash,
+        contentHash: await contentHash(input.message),
         source: "api",
         restoredAt: null,
       };
-      const outcome = await store.persist(record, vector);
+      const outcome = await remember({ embedder: deps.embedder, weights }, store, draft, { perplexity: () => perplexityForAdd(scope, input.message), signal: scope.signal });
+      if (outcome.status === "stored") return { memory: toMemoryItem(outcome.record), created: true };
       if (outcome.status === "archived") throw memoryArchived(outcome.id);
-      // Lost a race with the same text arriving at the same moment: that one is the memory.
-      if (outcome.status === "duplicate") return { memory: toMemoryItem(await readOne(store, outcome.id)), created: false };
-      return { memory: toMemoryItem(record), created: true };
+      // Remembered already, perhaps by a request with the same text at the same moment: that one is the memory.
+      return { memory: toMemoryItem(await readOne(store, outcome.id)), created: false };
     },
 
     async search(scope, query, options) {
