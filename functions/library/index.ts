@@ -5,7 +5,7 @@ import type { MetricsSource } from "../health/metrics-source.js";
 import type { ArchiveFunction } from "../function.js";
 import { jobScope } from "../request-scope.js";
 import { queueNames } from "../../shared/queues.js";
-import { createLibraryContext, type LibraryDeps } from "./context.js";
+import { createLibraryParts, type LibraryDeps } from "./parts.js";
 import { createIngestProcessor } from "./jobs.js";
 import { createLibraryMetricsSource } from "./metrics.js";
 import { createLibraryRetriever } from "./retriever.js";
@@ -14,7 +14,7 @@ import { createLibraryService, type LibraryService } from "./service.js";
 
 export type { BlobStore } from "./blobs.js";
 export { createRedisBlobStore, defaultBlobTtlSeconds } from "./blobs.js";
-export type { LibraryDeps } from "./context.js";
+export type { LibraryDeps } from "./parts.js";
 export { fileTypeFromName, safeFilename, type LibraryFileType } from "./extract.js";
 export type { LibraryDocument } from "./records.js";
 export type { IngestProgress, JobStatus, SearchChunk, SearchResponse } from "./schema.js";
@@ -48,8 +48,8 @@ const multipartEnvelopeBytes = 64 * 1024;
  * one atomic commit); search is hybrid (BM25 + exact vectors, RRF) with citations.
  */
 export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
-  const context = createLibraryContext(deps);
-  const service = createLibraryService(context);
+  const parts = createLibraryParts(deps);
+  const service = createLibraryService(parts);
   const maxUploadBytes = deps.config.library.maxUploadBytes;
   const uploadLimit = maxUploadBytes + multipartEnvelopeBytes;
 
@@ -65,8 +65,8 @@ export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
     // One at a time: one document's chunks already keep every embedding thread busy, so a second
     // job would only slow the first (and duplicate uploads become a cheap "attach" when run in order).
     // Resumed after any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
-    jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(context), concurrency: 1, maxStalledCount: 1_000_000 }],
-    metricsSource: createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed }),
+    jobs: [{ queue: queueNames.libraryIngest, processor: createIngestProcessor(parts), concurrency: 1, maxStalledCount: 1_000_000 }],
+    metricsSource: createLibraryMetricsSource({ metricsKey: parts.metricsKey, searchesServed: () => service.searchesServed }),
     dropFolder: (tenant) => ({
       ingest: async (relativePath, bytes) => {
         await withRedis(deps.redis, (redis) => service.submit(jobScope(redis, tenant, { logger: deps.logger }), { origin: "drop", relativePath }, bytes));

@@ -16,7 +16,7 @@ import { AppError, isAppError } from "../../shared/errors.js";
 import { tenantPattern } from "../../shared/tenant.js";
 import { withRedis } from "../deps.js";
 import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
-import type { LibraryContext } from "./context.js";
+import type { LibraryParts } from "./parts.js";
 import { identifyDocument } from "./document-id.js";
 import { extractDocument } from "./extract.js";
 import { chunkUpserts, fillVectorsBehind, placeholderVector } from "./progressive.js";
@@ -49,8 +49,8 @@ export interface IngestResult {
 
 const failure = (code: string, detail: string) => new AppError({ code, status: 422, title: "Ingestion Failed", detail });
 
-export function createIngestProcessor(context: LibraryContext): Processor<IngestJobData, IngestResult> {
-  const { deps } = context;
+export function createIngestProcessor(parts: LibraryParts): Processor<IngestJobData, IngestResult> {
+  const { deps } = parts;
   return async (job, _token, signal) => {
     const data = ingestJobSchema.parse(job.data);
     const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
@@ -61,32 +61,32 @@ export function createIngestProcessor(context: LibraryContext): Processor<Ingest
         if (deps.clock.now() - (data.queuedAt ?? job.timestamp) > deps.config.library.ingestDeadlineMs) {
           throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
         }
-        return await ingest(context, redis, job, data, progress, signal);
+        return await ingest(parts, redis, job, data, progress, signal);
       } catch (error) {
         // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
         if (signal?.aborted) throw error;
-        throw await recordFailure(context, redis, job, data, progress, error);
+        throw await recordFailure(parts, redis, job, data, progress, error);
       }
     });
   };
 }
 
 async function ingest(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   job: Job<IngestJobData, IngestResult>,
   data: IngestJobData,
   progress: IngestProgress,
   signal: AbortSignal | undefined,
 ): Promise<IngestResult> {
-  const { deps, store, blobs } = context;
+  const { deps, store, blobs } = parts;
   const jobId = job.id ?? "";
-  const index = context.indexFor(redis, data.tenant);
+  const index = parts.indexFor(redis, data.tenant);
   const finish = async (outcome: IngestResult["outcome"]): Promise<IngestResult> => {
     await blobs.delete(redis, data.tenant, jobId);
     await job.updateProgress({ ...progress, stage: outcome === "superseded" ? "superseded" : "completed" });
     if (outcome === "ingested") {
-      await redis.multi().hincrby(context.metricsKey, "documents_ingested", 1).hincrby(context.metricsKey, "chunks_indexed", progress.chunks_total).exec();
+      await redis.multi().hincrby(parts.metricsKey, "documents_ingested", 1).hincrby(parts.metricsKey, "chunks_indexed", progress.chunks_total).exec();
     }
     return { document_id: data.documentId, outcome, chunks: progress.chunks_total };
   };
@@ -150,7 +150,7 @@ async function ingest(
   progress.chunks_searchable = chunks.length;
   progress.stage = "embedding";
   await job.updateProgress(progress);
-  const filled = await fillVectorsBehind(context, redis, index, job, data.tenant, document, progress, signal);
+  const filled = await fillVectorsBehind(parts, redis, index, job, data.tenant, document, progress, signal);
   return finish(filled ? outcome : "superseded");
 }
 
@@ -160,7 +160,7 @@ async function ingest(
  * the details).
  */
 async function recordFailure(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   job: Job<IngestJobData, IngestResult>,
   data: IngestJobData,
@@ -174,17 +174,17 @@ async function recordFailure(
     isAppError(error) && error.expose
       ? { code: error.code, message: error.message }
       : { code: "ingest_failed", message: "Ingestion failed unexpectedly; the worker log has the details" };
-  const logger = context.deps.logger.child({ queue: job.queueName, jobId: job.id, tenant: data.tenant });
+  const logger = parts.deps.logger.child({ queue: job.queueName, jobId: job.id, tenant: data.tenant });
   try {
     await job.updateProgress({ ...progress, stage: final ? "failed" : progress.stage, error: shown });
     if (final) {
       // Keyword-searchable but never to be embedded: take it back out, so a failed job leaves nothing.
-      if ((await context.store.read(redis, data.tenant, data.documentId))?.vectorsPending) {
-        await context.store.remove(redis, context.indexFor(redis, data.tenant), data.tenant, data.documentId);
+      if ((await parts.store.read(redis, data.tenant, data.documentId))?.vectorsPending) {
+        await parts.store.remove(redis, parts.indexFor(redis, data.tenant), data.tenant, data.documentId);
       }
-      await context.blobs.delete(redis, data.tenant, job.id ?? "");
-      await context.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
-      await redis.hincrby(context.metricsKey, "ingest_failures", 1);
+      await parts.blobs.delete(redis, data.tenant, job.id ?? "");
+      await parts.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
+      await redis.hincrby(parts.metricsKey, "ingest_failures", 1);
     }
   } catch (cleanupError) {
     // Redis itself may be what failed; the original error is the one worth reporting.

@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import type { VectorIndex, VectorUpsert } from "../../shared/vector-index/index.js";
 import { chunkId, encodeChunk, type StoredChunk } from "./chunk-data.js";
 import type { Chunk } from "./chunk.js";
-import type { LibraryContext } from "./context.js";
+import type { LibraryParts } from "./parts.js";
 import { embedInBatches } from "./embed-batches.js";
 import type { LibraryFileType } from "./extract.js";
 import type { IngestProgress } from "./schema.js";
@@ -59,7 +59,7 @@ class DocumentGone extends Error {}
  * (the job then ends `superseded`, having written nothing for it).
  */
 export async function fillVectorsBehind(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   index: VectorIndex,
   job: Job,
@@ -68,7 +68,7 @@ export async function fillVectorsBehind(
   progress: IngestProgress,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const { deps, store } = context;
+  const { deps, store } = parts;
   const total = document.chunks.length;
   let filled = 0;
   let filledAt = deps.clock.now();

@@ -7,7 +7,7 @@ import { notFound } from "../../shared/errors.js";
 import { queueNames } from "../../shared/queues.js";
 import type { FusionSettings } from "../../shared/retrieval/index.js";
 import type { RequestScope } from "../request-scope.js";
-import type { LibraryContext } from "./context.js";
+import type { LibraryParts } from "./parts.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
 import { safeFilename, type LibraryFileType } from "./extract.js";
 import { createLibraryFollower, followerName } from "./follower.js";
@@ -72,8 +72,8 @@ const jobOptions = {
   removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
 };
 
-export function createLibraryService(context: LibraryContext): LibraryService {
-  const { deps, keys, store, blobs } = context;
+export function createLibraryService(parts: LibraryParts): LibraryService {
+  const { deps, keys, store, blobs } = parts;
   const jobs = createJobStatusReader(deps.keys);
   let searchesServed = 0;
   const documentMissing = (id: string) => notFound(`No document ${id} in your library`, "document_not_found");
@@ -88,7 +88,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
     searchesServed += 1;
     const { tenant } = scope;
     const redis = await scope.redis();
-    const index = context.indexFor(redis, tenant);
+    const index = parts.indexFor(redis, tenant);
     // An empty library needs no query embedding (the chat retriever asks on every turn).
     if ((await index.view()).count === 0) return [];
     const [vector] = await deps.embedder.embed([options.query], scope.signal);
@@ -137,7 +137,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
       const filename = safeFilename(source.origin === "upload" ? source.filename : source.relativePath.split("/").at(-1) ?? "");
       precheckDocument(filename, bytes, deps.config.library.maxUploadBytes);
       const { documentId, contentHash } = await identifyDocument(tenant, bytes);
-      const index = context.indexFor(redis, tenant);
+      const index = parts.indexFor(redis, tenant);
       if ((await store.attach(redis, index, tenant, documentId, key)) === "attached") {
         const document = await readDocument(redis, tenant, documentId);
         // Still embedding (or an earlier job failed midway): a job finishes it, and reports progress.
@@ -191,7 +191,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
     async deleteDocument(scope, id) {
       const { tenant } = scope;
       const redis = await scope.redis();
-      const removed = await store.remove(redis, context.indexFor(redis, tenant), tenant, id);
+      const removed = await store.remove(redis, parts.indexFor(redis, tenant), tenant, id);
       if (removed === undefined) throw documentMissing(id);
       return { document_id: id, deleted: true, chunks_removed: removed };
     },
@@ -206,7 +206,7 @@ export function createLibraryService(context: LibraryContext): LibraryService {
 
     async removeSource(scope, source) {
       const redis = await scope.redis();
-      await store.detach(redis, context.indexFor(redis, scope.tenant), scope.tenant, sourceKey(source));
+      await store.detach(redis, parts.indexFor(redis, scope.tenant), scope.tenant, sourceKey(source));
     },
 
     async dropSources(scope) {

@@ -10,7 +10,7 @@ import type { Retriever, TurnCapture } from "../chat/index.js";
 import type { RedisProvider } from "../deps.js";
 import type { ArchiveFunction } from "../function.js";
 import type { MetricsSource } from "../health/metrics-source.js";
-import { createArchiveService, type ArchiveService } from "./archive.js";
+import { createColdArchive, type ColdArchive } from "./cold-archive.js";
 import { createTurnCapture, type CaptureOptions } from "./capture.js";
 import type { ColdStore } from "./cold-store.js";
 import { createArchiveProcessor, createCaptureProcessor, scheduleArchival, type MemoryJobSpec } from "./jobs.js";
@@ -21,9 +21,9 @@ import { createMemoryRoutes } from "./routes.js";
 import { createTurnScorer } from "./scorer.js";
 import { createMemoryService, type MemoryService } from "./service.js";
 
-export type { ArchiveRunResult } from "./archive-run.js";
-export type { ArchiveService, ArchiveStats } from "./archive.js";
-export { archiveUnavailable } from "./archive.js";
+export type { ColdArchiveRunResult } from "./cold-archive-run.js";
+export type { ColdArchive, ColdArchiveStats } from "./cold-archive.js";
+export { coldArchiveUnavailable } from "./cold-archive.js";
 export type { CaptureOptions } from "./capture.js";
 export { fromArchivedLine, toArchivedLine, type ArchivedLine } from "./archived-codec.js";
 export type { ArchivedMemory, ColdEntry, ColdMatch, ColdStore, ColdStoreStats } from "./cold-store.js";
@@ -66,7 +66,7 @@ export interface MemoryFunction {
   /** Registers the daily archival job scheduler (idempotent; call once per worker process at start). */
   schedule(redis: Redis): Promise<void>;
   service: MemoryService;
-  archive: ArchiveService;
+  coldArchive: ColdArchive;
 }
 
 /**
@@ -76,18 +76,18 @@ export interface MemoryFunction {
  */
 export function createMemoryFunction(deps: MemoryFunctionDeps): MemoryFunction {
   const service = createMemoryService(deps);
-  const archive = createArchiveService(deps);
+  const coldArchive = createColdArchive(deps);
   const scoreTurn = createTurnScorer(deps);
   const jobs: MemoryJobSpec[] = [
     { queue: queueNames.memoryCapture, processor: createCaptureProcessor({ scoreTurn, redis: deps.redis, logger: deps.logger }), concurrency: 4 },
   ];
   if (deps.coldStore) {
-    jobs.push({ queue: queueNames.memoryArchive, processor: createArchiveProcessor({ archive, redis: deps.redis, clock: deps.clock }), concurrency: 1 });
+    jobs.push({ queue: queueNames.memoryArchive, processor: createArchiveProcessor({ archive: coldArchive, redis: deps.redis, clock: deps.clock }), concurrency: 1 });
   }
   return {
     fn: {
       name: "memory",
-      routes: createMemoryRoutes({ service, archive, clock: deps.clock }),
+      routes: createMemoryRoutes({ service, coldArchive, clock: deps.clock }),
       checks: ["redis", "inference", "queues"],
     },
     retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config, logger: deps.logger }),
@@ -96,6 +96,6 @@ export function createMemoryFunction(deps: MemoryFunctionDeps): MemoryFunction {
     metricsSource: createMemoryMetricsSource(deps),
     schedule: (redis) => scheduleArchival(redis, deps.keys, deps.config),
     service,
-    archive,
+    coldArchive,
   };
 }

@@ -9,7 +9,7 @@ import type { RedisKeys } from "../../shared/redis-keys.js";
 import { tenantPattern } from "../../shared/tenant.js";
 import { withRedis, type RedisProvider } from "../deps.js";
 import { jobScope } from "../request-scope.js";
-import type { ArchiveService } from "./archive.js";
+import type { ColdArchive } from "./cold-archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
 import { maxAnsweredChars } from "./schema.js";
 import type { CaptureJobData, ScoreOutcome, TurnScorer } from "./scorer.js";
@@ -62,7 +62,7 @@ export function createCaptureProcessor(deps: { scoreTurn: TurnScorer; redis: Red
 }
 
 /** `memory-archive`: the daily run over every tenant. A tenant that failed makes the job fail (and retry). */
-export function createArchiveProcessor(deps: { archive: ArchiveService; redis: RedisProvider; clock: Clock }) {
+export function createArchiveProcessor(deps: { archive: ColdArchive; redis: RedisProvider; clock: Clock }) {
   return async function archiveAllTenants(_job: JobLike) {
     const result = await withRedis(deps.redis, (redis) => deps.archive.runAll(redis, deps.clock.now()));
     if (result.failed > 0) throw new Error(`archival failed for ${result.failed} of ${result.tenants} tenants (see memory_archive_failed logs)`);

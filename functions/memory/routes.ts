@@ -3,7 +3,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { AppContext, AppEnv } from "../context.js";
 import { readJson, readQuery } from "../http.js";
 import { requestScope, type RequestScope } from "../request-scope.js";
-import { archiveUnavailable, type ArchiveService } from "./archive.js";
+import { coldArchiveUnavailable, type ColdArchive } from "./cold-archive.js";
 import { addMemorySchema, archiveSearchSchema, listQuerySchema, restoreSchema, searchSchema, userQuerySchema } from "./schema.js";
 import type { MemoryService } from "./service.js";
 
@@ -12,8 +12,8 @@ import type { MemoryService } from "./service.js";
  * is the caller's (tenant, end user)'s — the end user from the body's `user`, the `user` query
  * parameter or X-Archive-User, like chat. Ids of others are "not found", never "forbidden".
  */
-export function createMemoryRoutes(options: { service: MemoryService; archive: ArchiveService; clock: Clock }): Hono<AppEnv> {
-  const { service, archive } = options;
+export function createMemoryRoutes(options: { service: MemoryService; coldArchive: ColdArchive; clock: Clock }): Hono<AppEnv> {
+  const { service, coldArchive } = options;
   const routes = new Hono<AppEnv>();
 
   // A body without `user` (and every GET or DELETE) may name the end user in the query instead.
@@ -44,20 +44,20 @@ export function createMemoryRoutes(options: { service: MemoryService; archive: A
 
   routes.get("/memories/stats", async (c) => c.json(await service.stats(scopeOf(c))));
 
-  routes.post("/memories/archive/run", async (c) => c.json(await archive.run(scopeOf(c), options.clock.now())));
+  routes.post("/memories/archive/run", async (c) => c.json(await coldArchive.run(scopeOf(c), options.clock.now())));
 
-  routes.get("/memories/archive/stats", async (c) => c.json(await archive.stats(scopeOf(c))));
+  routes.get("/memories/archive/stats", async (c) => c.json(await coldArchive.stats(scopeOf(c))));
 
   // The cold tier alone, ranked exactly like POST /memories/search (which covers both tiers).
   routes.post("/memories/archive/search", async (c) => {
     const body = await readJson(c, archiveSearchSchema);
-    if (!archive.available) throw archiveUnavailable();
+    if (!coldArchive.available) throw coldArchiveUnavailable();
     return c.json(await service.search(scopeOf(c, body.user), body.query, { topK: body.top_k, tier: "cold" }));
   });
 
   routes.post("/memories/archive/restore", async (c) => {
     const body = await readJson(c, restoreSchema);
-    return c.json(await archive.restore(scopeOf(c, body.user), body.ids));
+    return c.json(await coldArchive.restore(scopeOf(c, body.user), body.ids));
   });
 
   routes.get("/memories/:id", async (c) => c.json(await service.get(scopeOf(c), c.req.param("id"))));

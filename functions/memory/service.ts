@@ -10,7 +10,7 @@ import { ownerOf } from "./owner.js";
 import { measurePerplexity, PerplexityUnavailable, type PerplexityPool } from "./perplexity.js";
 import { toMemoryItem, type MemoryItem, type MemoryRecord } from "./records.js";
 import { remember, type MemoryDraft, type PerplexityReading } from "./remember.js";
-import { fromArchivedMemory } from "./archive-run.js";
+import { fromArchivedMemory } from "./cold-archive-run.js";
 import { coldPrefix } from "./lexical.js";
 import { maxAnsweredChars } from "./schema.js";
 import { rankMemories } from "./search.js";

@@ -26,7 +26,7 @@ const gunzipAsync = promisify(gunzip);
  *
  * Several processes may share the directory (HTTP server and worker): records files never change
  * once written, and commit files are replaced atomically by rename. Writers (archive runs,
- * restores) are serialized per tenant by a lock in Redis (see functions/memory/archive.ts).
+ * restores) are serialized per tenant by a lock in Redis (see functions/memory/cold-archive.ts).
  */
 export interface FileColdStoreOptions {
   dataDir: string;

@@ -6,7 +6,7 @@ import type { Logger } from "../../shared/logger.js";
 import { withLock } from "../../shared/redis-lock.js";
 import { defaultEndUser } from "../chat/index.js";
 import type { RequestScope } from "../request-scope.js";
-import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
+import { archiveTenant, fromArchivedMemory, type ColdArchiveRunResult } from "./cold-archive-run.js";
 import type { ColdStore } from "./cold-store.js";
 import { memoryIdPattern } from "./identity.js";
 import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
@@ -14,7 +14,7 @@ import { encodeRecord } from "./records.js";
 import { runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
 
-export interface ArchiveServiceDeps extends MemoryStoreDeps {
+export interface ColdArchiveDeps extends MemoryStoreDeps {
   ids: IdGenerator;
   config: Pick<Config, "archive">;
   logger: Logger;
@@ -26,7 +26,7 @@ export interface ArchiveServiceDeps extends MemoryStoreDeps {
   lockTtlMs?: number;
 }
 
-export interface ArchiveStats {
+export interface ColdArchiveStats {
   archived: number;
   cold_store: string | null;
   batches: number | null;
@@ -34,19 +34,19 @@ export interface ArchiveStats {
   oldest_created_at: string | null;
   newest_created_at: string | null;
   bytes: number | null;
-  last_run: (ArchiveRunResult & { finished_at: string }) | null;
+  last_run: (ColdArchiveRunResult & { finished_at: string }) | null;
 }
 
-export interface ArchiveService {
+export interface ColdArchive {
   readonly available: boolean;
-  run(scope: RequestScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
+  run(scope: RequestScope, now: number): Promise<ColdArchiveRunResult & { tenant: string }>;
   /** Every (tenant, end user) that has memories; one whose run is already going is skipped. */
   runAll(redis: Redis, now: number): Promise<{ tenants: number; users: number; archived: number; skipped: number; failed: number }>;
-  stats(scope: RequestScope): Promise<ArchiveStats>;
+  stats(scope: RequestScope): Promise<ColdArchiveStats>;
   restore(scope: RequestScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
 }
 
-export const archiveUnavailable = () =>
+export const coldArchiveUnavailable = () =>
   new AppError({
     code: "archive_unavailable",
     status: 501,
@@ -56,7 +56,7 @@ export const archiveUnavailable = () =>
       "(`npm start` or infra/node), which archive daily at ARCHIVE_HOUR. GET /memories/archive/stats works everywhere.",
   });
 
-const archiveBusy = (tenant: string) =>
+const coldArchiveBusy = (tenant: string) =>
   new AppError({
     code: "archive_busy",
     status: 409,
@@ -70,15 +70,15 @@ const archiveBusy = (tenant: string) =>
  * An owner's archive lock lives this long without renewal. Renewed while its holder works, so a
  * holder that crashes loses it within one TTL and the next run or restore proceeds; no one waits
  * out a long TTL for a process that is gone. A live holder that loses it anyway (a pause longer
- * than the TTL) finds out at its next renewal inside the run (archive-run.ts) and stops.
+ * than the TTL) finds out at its next renewal inside the run (cold-archive-run.ts) and stops.
  */
 export const defaultArchiveLockTtlMs = 30_000;
 
-export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
+export function createColdArchive(deps: ColdArchiveDeps): ColdArchive {
   const lockTtlMs = deps.lockTtlMs ?? defaultArchiveLockTtlMs;
 
   const requireColdStore = (): ColdStore => {
-    if (!deps.coldStore) throw archiveUnavailable();
+    if (!deps.coldStore) throw coldArchiveUnavailable();
     return deps.coldStore;
   };
 
@@ -105,7 +105,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
 
     async run(scope, now) {
       const result = await runOwner(await scope.redis(), ownerOf(scope), now);
-      if (result === "busy") throw archiveBusy(scope.tenant);
+      if (result === "busy") throw coldArchiveBusy(scope.tenant);
       return { tenant: scope.tenant, ...result };
     },
 
@@ -146,7 +146,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         oldest_created_at: iso(cold?.oldestCreatedAt),
         newest_created_at: iso(cold?.newestCreatedAt),
         bytes: cold?.bytes ?? null,
-        last_run: lastRun ? (JSON.parse(lastRun) as ArchiveStats["last_run"]) : null,
+        last_run: lastRun ? (JSON.parse(lastRun) as ColdArchiveStats["last_run"]) : null,
       };
     },
 
@@ -190,7 +190,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         await coldStore.remove(partition, restored);
         return restored.map((entry) => entry.id);
       });
-      if (outcome === "busy") throw archiveBusy(scope.tenant);
+      if (outcome === "busy") throw coldArchiveBusy(scope.tenant);
       const restoredIds = new Set(outcome);
       return { restored: outcome, not_found: unique.filter((id) => !restoredIds.has(id)) };
     },
