@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { notFound } from "../../shared/errors.js";
 import { queueNames } from "../../shared/queues.js";
 import type { FusionSettings } from "../../shared/retrieval/index.js";
+import type { VectorIndex } from "../../shared/vector-index/index.js";
 import type { RequestScope } from "../request-scope.js";
 import type { LibraryParts } from "./parts.js";
 import { identifyDocument, sourceKey, type DocumentSource } from "./document-id.js";
@@ -92,12 +93,22 @@ export function createLibraryService(parts: LibraryParts): LibraryService {
     // An empty library needs no query embedding (the chat retriever asks on every turn).
     if ((await index.view()).count === 0) return [];
     const [vector] = await deps.embedder.embed([options.query], scope.signal);
-    // A fresh view: it also holds whatever was committed while the query was being embedded.
+    let found = await nameHits(redis, tenant, index, options, vector!);
+    // A document replaced after the view was taken has lost its record by the time its name is read;
+    // the next view holds its successor. Bounded: a writer replacing it nonstop must not hold the search.
+    for (let retry = 0; retry < 2 && found.replaced; retry++) found = await nameHits(redis, tenant, index, options, vector!);
+    const { rerank } = deps.config.library;
+    const outcome = await rerankHits(deps.reranker, options.query, found.cited, { topN: rerank.topN, logger: scope.logger, signal: scope.signal });
+    return outcome.hits.slice(0, options.topK).map((hit) => ({ ...hit, reranked: outcome.reranked }));
+  }
+
+  /** Ranks on a fresh view (it also holds whatever was committed while the query was embedded) and names the hits. */
+  async function nameHits(redis: Redis, tenant: string, index: VectorIndex, options: SearchOptions, vector: Float32Array): Promise<{ cited: CitedHit[]; replaced: boolean }> {
     const view = await index.view();
     const follower = view.follow(followerName, createLibraryFollower);
     const hits = hybridSearch(view, follower, {
       text: options.query,
-      vector: vector!,
+      vector,
       topK: options.topK,
       fileType: options.fileType,
       documentId: options.documentId,
@@ -116,17 +127,19 @@ export function createLibraryService(parts: LibraryParts): LibraryService {
         if (typeof name === "string") names.set(documentIds[position]!, name);
       });
     }
-    const { rerank } = deps.config.library;
-    const wanted = deps.reranker ? Math.max(options.topK, rerank.topN) : options.topK;
+    const wanted = deps.reranker ? Math.max(options.topK, deps.config.library.rerank.topN) : options.topK;
     const cited: CitedHit[] = [];
+    const unnamed: string[] = [];
     for (const hit of hits) {
       const filename = names.get(hit.chunk.document_id);
-      if (filename === undefined) continue;
-      cited.push({ ...hit, filename, reranked: false });
+      if (filename === undefined) unnamed.push(hit.id);
+      else cited.push({ ...hit, filename, reranked: false });
       if (cited.length === wanted) break;
     }
-    const outcome = await rerankHits(deps.reranker, options.query, cited, { topN: rerank.topN, logger: scope.logger, signal: scope.signal });
-    return outcome.hits.slice(0, options.topK).map((hit) => ({ ...hit, reranked: outcome.reranked }));
+    if (unnamed.length === 0) return { cited, replaced: false };
+    // A crash's orphans stay in the index; a replaced document's chunks are gone from it by now.
+    const current = await index.view();
+    return { cited, replaced: unnamed.some((id) => current.get(id) === undefined) };
   }
 
   return {
