@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../shared/logger.js";
 import type { AppContext } from "./app-env.js";
+import { defaultEndUser } from "./chat/hooks.js";
 import { resolveEndUser } from "./end-user.js";
 
 /**
@@ -31,5 +32,34 @@ export function requestScope(c: AppContext, bodyUser?: string | null): RequestSc
     signal: c.req.raw.signal,
     logger: c.get("logger"),
     defer: c.get("defer"),
+  };
+}
+
+export interface JobScopeOptions {
+  logger: Logger;
+  /** Absent: the tenant's default end user (the library is tenant-wide; old memory jobs name none). */
+  endUser?: string | undefined;
+  /** The job id, or the request id of the request the work belongs to (chat's retrieval). */
+  requestId?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The scope of work outside an HTTP request (a job, the drop folder, chat's retrievers), over a
+ * Redis client the caller already holds. No response is outlived here, so deferred work is only
+ * watched for failure: the caller's lease must cover it, as it covers the work itself.
+ */
+export function jobScope(redis: Redis, tenant: string, options: JobScopeOptions): RequestScope {
+  const { logger } = options;
+  return {
+    tenant,
+    endUser: options.endUser ?? defaultEndUser,
+    requestId: options.requestId ?? "",
+    redis: async () => redis,
+    signal: options.signal,
+    logger,
+    defer: (task) => {
+      task.catch((error: unknown) => logger.warn("deferred_task_failed", { error }));
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { badRequest } from "./errors.js";
+import { tenantPattern } from "./tenant.js";
 
 /**
  * The one Redis key builder. Every key starts with the deployment prefix; every piece of user
@@ -13,8 +14,6 @@ export interface RedisKeys {
   /** The prefix BullMQ uses for its own keys. */
   readonly queuePrefix: string;
 }
-
-const tenantPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function assertTenant(tenant: string): string {
   if (!tenantPattern.test(tenant)) throw badRequest(`Invalid tenant id "${tenant}"`, "invalid_tenant");

@@ -17,6 +17,8 @@ import {
 } from "../functions/library/test-harness.js";
 import { lexicalTerms } from "../shared/retrieval/index.js";
 import { makeProse, reportRareId } from "./fixtures/make-pdfs.js";
+import { jobScope } from "../functions/request-scope.js";
+import { silentLogger } from "../shared/logger.js";
 
 const fixture = async (name: string) => new Uint8Array(await readFile(new URL(`fixtures/${name}`, import.meta.url)));
 
@@ -72,7 +74,7 @@ describe("library search over ingested documents", () => {
     const { body } = await search({ query: reportRareId });
     expect(body.chunks[0]).toMatchObject({ document_id: reportId, page: 2 });
     expect(body.chunks[0]!.text).toContain(reportRareId);
-    const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: reportRareId, topK: 1 });
+    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: reportRareId, topK: 1 });
     expect(hit!.ranks.bm25).toBe(1);
     expect(hit!.ranks.vector).toBeGreaterThan(1);
   });

@@ -13,6 +13,8 @@ import {
   searchLibrary,
   type LibraryNode,
 } from "../functions/library/test-harness.js";
+import { jobScope } from "../functions/request-scope.js";
+import { silentLogger } from "../shared/logger.js";
 
 let a: LibraryNode;
 let b: LibraryNode;
@@ -45,7 +47,7 @@ describe("library across processes", () => {
     const documentId = await ingest(a.app, keys.alice, "ledger.txt", "Ledger entry QV-9921-KT records the harbour dues for March.");
     const { body } = await searchLibrary(b.app, keys.alice, { query: "QV-9921-KT" });
     expect(body.chunks[0]).toMatchObject({ document_id: documentId, filename: "ledger.txt", chunk_index: 0 });
-    const hits = await b.library.service.searchHits(b.redis, "alice", { query: "QV-9921-KT", topK: 1 });
+    const hits = await b.library.service.searchHits(jobScope(b.redis, "alice", { logger: silentLogger }), { query: "QV-9921-KT", topK: 1 });
     expect(hits[0]!.ranks).toEqual({ bm25: 1, vector: expect.any(Number) });
   });
 

@@ -16,6 +16,8 @@ import {
 } from "../functions/library/test-harness.js";
 import type { JobStatus } from "../functions/library/index.js";
 import { makeProse } from "./fixtures/make-pdfs.js";
+import { jobScope } from "../functions/request-scope.js";
+import { silentLogger } from "../shared/logger.js";
 
 /** Word-hash vectors; calls holding chunk-sized texts wait until `release()` (queries never do). */
 function createHeldEmbedder() {
@@ -83,7 +85,7 @@ describe("progressive ingestion", () => {
     const early = await searchLibrary(node.app, keys.alice, { query: "LH-5521-KQ" });
     expect(early.body.chunks[0]).toMatchObject({ document_id: documentId, filename: "ledger.txt" });
     expect(early.body.chunks[0]!.text).toContain("LH-5521-KQ");
-    const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: "LH-5521-KQ", topK: 1 });
+    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
     expect(hit!.ranks).toEqual({ bm25: 1, vector: null });
     const listed = await (await node.app.request(`/library/documents/${documentId}`, authorized(keys.alice))).json();
     expect(listed).toMatchObject({ id: documentId, vectors_pending: true });
@@ -94,7 +96,7 @@ describe("progressive ingestion", () => {
     held.release();
     const done = await waitForJob(node.app, keys.alice, jobId);
     expect(done).toMatchObject({ state: "completed", progress: { stage: "completed", chunks_done: status.progress.chunks_total } });
-    const [after] = await node.library.service.searchHits(node.redis, "alice", { query: "LH-5521-KQ", topK: 1 });
+    const [after] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
     expect(after!.ranks.vector).not.toBeNull();
     expect(await (await node.app.request(`/library/documents/${documentId}`, authorized(keys.alice))).json()).toMatchObject({ vectors_pending: false });
   });

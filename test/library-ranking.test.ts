@@ -12,6 +12,8 @@ import {
   type LibraryNode,
 } from "../functions/library/test-harness.js";
 import { makeManualPdf, manualDeepPassage } from "./fixtures/make-pdfs.js";
+import { jobScope } from "../functions/request-scope.js";
+import { silentLogger } from "../shared/logger.js";
 
 let node: LibraryNode;
 let manualId: string;
@@ -48,7 +50,7 @@ describe("library ranking", () => {
     const { body } = await searchLibrary(node.app, keys.alice, { query: "salt pans brine", top_k: 3 });
     expect(body.chunks[0]!.text).toContain(manualDeepPassage);
     expect(body.chunks[0]!.text).not.toContain("Salt pans");
-    const [hit] = await node.library.service.searchHits(node.redis, "alice", { query: "salt pans brine", topK: 1 });
+    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "salt pans brine", topK: 1 });
     expect(hit!.chunk.section).toBe("2 Salt pans › 2.1 Evaporation basins");
   });
 

@@ -1,6 +1,8 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestClock, harnessKeys, startMemoryHarness, type MemoryHarness } from "../functions/memory/test-harness.js";
+import { jobScope } from "../functions/request-scope.js";
+import { silentLogger } from "../shared/logger.js";
 import { createLocalEmbedder } from "../infra/node/embeddings/local-embedder.js";
 
 /**
@@ -89,7 +91,7 @@ describe("memory through chat (acceptance)", () => {
     await say("Never store this one.", { archive: { remember: false } });
     await settle(script.length + 1);
 
-    const scope = { tenant: "alice", redis: harness.redis };
+    const scope = jobScope(harness.redis, "alice", { logger: silentLogger });
     const { memories, total } = await harness.memory.service.list(scope, { limit: 50, offset: 0 });
     // Every turn but the exact duplicate and the opted-out one.
     expect(total).toBe(5);

@@ -2,10 +2,11 @@ import type { Redis } from "ioredis";
 import type { Retriever } from "../chat/index.js";
 import { defineFunction, type FunctionContext, type HttpFunction } from "../http-function.js";
 import { withRedis } from "../platform.js";
+import { jobScope } from "../request-scope.js";
 import { createConfiguredReranker } from "../../shared/retrieval/index.js";
 import { libraryConfig, type LibraryConfig } from "./config.js";
 import type { PdfExtractor } from "./extract.js";
-import { createLibraryContext, type LibraryDeps } from "./context.js";
+import { createLibraryParts, type LibraryDeps } from "./parts.js";
 import { createIngestJob } from "./jobs.js";
 import { createLibraryMetricsSource } from "./metrics.js";
 import { createLibraryRetriever } from "./retriever.js";
@@ -14,7 +15,7 @@ import { createLibraryService, type LibraryService } from "./service.js";
 
 export type { BlobStore } from "./blobs.js";
 export { createRedisBlobStore, defaultBlobTtlSeconds } from "./blobs.js";
-export type { LibraryDeps } from "./context.js";
+export type { LibraryDeps } from "./parts.js";
 export type { LibraryConfig } from "./config.js";
 export { fileTypeFromName, safeFilename, type LibraryFileType } from "./extract.js";
 export type { LibraryDocument } from "./records.js";
@@ -40,28 +41,28 @@ const multipartEnvelopeBytes = 64 * 1024;
  * one atomic commit); search is hybrid (BM25 + exact vectors, RRF) with citations.
  */
 export function createLibraryFunction(deps: LibraryDeps): LibraryFunction {
-  const context = createLibraryContext(deps);
-  const service = createLibraryService(context);
+  const parts = createLibraryParts(deps);
+  const service = createLibraryService(parts);
   const maxUploadBytes = deps.config.library.maxUploadBytes;
   const uploadLimit = maxUploadBytes + multipartEnvelopeBytes;
 
-  const inScope = <T>(work: (redis: Redis) => Promise<T>) => withRedis(deps.redis, work);
+  const scopeFor = (redis: Redis, tenant: string) => jobScope(redis, tenant, { logger: deps.logger });
   return {
     name: "library",
     routes: createLibraryRoutes({ service, maxUploadBytes }),
     needs: ["redis", "queues", "embedder"],
     ...(uploadLimit > deps.config.maxBodyBytes ? { bodyLimits: [{ pathPrefix: "/library/documents", maxBytes: uploadLimit }] } : {}),
     service,
-    jobs: [createIngestJob(context)],
-    metrics: [createLibraryMetricsSource({ metricsKey: context.metricsKey, searchesServed: () => service.searchesServed })],
+    jobs: [createIngestJob(parts)],
+    metrics: [createLibraryMetricsSource({ metricsKey: parts.metricsKey, searchesServed: () => service.searchesServed })],
     provides: {
-      retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity }),
+      retriever: createLibraryRetriever(service, { topK: deps.config.library.retrievalTopK, minSimilarity: deps.config.library.retrievalMinSimilarity, logger: deps.logger }),
       dropFolder: (tenant) => ({
         ingest: async (relativePath, bytes) => {
-          await inScope((redis) => service.submit(redis, tenant, { origin: "drop", relativePath }, bytes));
+          await withRedis(deps.redis, (redis) => service.submit(scopeFor(redis, tenant), { origin: "drop", relativePath }, bytes));
         },
-        remove: (relativePath) => inScope((redis) => service.removeSource(redis, tenant, { origin: "drop", relativePath })),
-        known: () => inScope((redis) => service.dropSources(redis, tenant)),
+        remove: (relativePath) => withRedis(deps.redis, (redis) => service.removeSource(scopeFor(redis, tenant), { origin: "drop", relativePath })),
+        known: () => withRedis(deps.redis, (redis) => service.dropSources(scopeFor(redis, tenant))),
       }),
     },
   };

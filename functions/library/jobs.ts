@@ -12,27 +12,33 @@
 import { UnrecoverableError, type Job } from "bullmq";
 import type { JobSpec } from "../http-function.js";
 import { libraryIngestQueue } from "./queue.js";
-import { tenantPattern } from "../../shared/tenant.js";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { AppError, isAppError } from "../../shared/errors.js";
+import { tenantPattern } from "../../shared/tenant.js";
+import { withRedis } from "../platform.js";
 import { chunkDocument, type Chunk, type ChunkablePage } from "./chunk.js";
-import type { LibraryContext } from "./context.js";
+import type { LibraryParts } from "./parts.js";
 import { identifyDocument } from "./document-id.js";
 import { extractDocument } from "./extract.js";
 import { chunkUpserts, fillVectorsBehind, placeholderVector } from "./progressive.js";
-import { limits, type IngestProgress } from "./schema.js";
+import { documentIdPattern, limits, type IngestProgress } from "./schema.js";
 import { sectionPaths } from "./sections.js";
 
 export const ingestJobName = "ingest";
 
+/** What the service queues (service.ts), checked again: the data lives in Redis, which others may write. */
 export const ingestJobSchema = z.object({
   tenant: z.string().regex(tenantPattern),
-  documentId: z.string(),
-  contentHash: z.string(),
-  source: z.string(),
-  filename: z.string(),
-  sizeBytes: z.number(),
+  documentId: z.string().regex(documentIdPattern),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  // `upload:<file name>` or `drop:<relative path>` (see document-id.ts); no file system allows a longer path.
+  source: z.string().regex(/^(?:upload|drop):./).max(4096),
+  // safeFilename allows at most 255 bytes, so at most 255 characters.
+  filename: z.string().min(1).max(255),
+  sizeBytes: z.number().int().nonnegative(),
+  /** When it was queued, on the injected clock (the deadline's start); absent in jobs queued before it existed. */
+  queuedAt: z.number().int().nonnegative().optional(),
 });
 
 export type IngestJobData = z.output<typeof ingestJobSchema>;
@@ -50,45 +56,45 @@ const failure = (code: string, detail: string) => new AppError({ code, status: 4
  * thread busy (and duplicate uploads become a cheap "attach" when run in order). Resumed after
  * any number of restarts: the job's own deadline (LIBRARY_INGEST_DEADLINE_MS) bounds it.
  */
-export function createIngestJob(context: LibraryContext): JobSpec<IngestJobData> {
-  return { queue: libraryIngestQueue, schema: ingestJobSchema, concurrency: 1, maxStalledCount: 1_000_000, process: (data, job, signal) => runIngestJob(context, data, job, signal) };
+export function createIngestJob(parts: LibraryParts): JobSpec<IngestJobData> {
+  return { queue: libraryIngestQueue, schema: ingestJobSchema, concurrency: 1, maxStalledCount: 1_000_000, process: (data, job, signal) => runIngestJob(parts, data, job, signal) };
 }
 
-async function runIngestJob(context: LibraryContext, data: IngestJobData, job: Job<IngestJobData, IngestResult>, signal: AbortSignal | undefined): Promise<IngestResult> {
-  const { deps } = context;
-  const lease = await deps.redis.acquire();
+async function runIngestJob(parts: LibraryParts, data: IngestJobData, job: Job<IngestJobData, IngestResult>, signal: AbortSignal | undefined): Promise<IngestResult> {
+  const { deps } = parts;
   const progress: IngestProgress = { stage: "extracting", pages: null, chunks_searchable: 0, chunks_done: 0, chunks_total: 0 };
-  try {
-    // Restarts resume a job (see maxStalledCount in index.ts) until its own deadline, counted from the upload.
-    if (deps.clock.now() - job.timestamp > deps.config.library.ingestDeadlineMs) {
-      throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+  return withRedis(deps.redis, async (redis) => {
+    try {
+      // Restarts resume a job (see maxStalledCount) until its own deadline, counted from the upload
+      // (BullMQ's own wall-clock stamp only for jobs queued before they carried the time).
+      if (deps.clock.now() - (data.queuedAt ?? job.timestamp) > deps.config.library.ingestDeadlineMs) {
+        throw failure("ingest_deadline", `"${data.filename}" could not be ingested within ${deps.config.library.ingestDeadlineMs} ms of its upload (LIBRARY_INGEST_DEADLINE_MS); upload it again`);
+      }
+      return await ingest(parts, redis, job, data, progress, signal);
+    } catch (error) {
+      // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
+      if (signal?.aborted) throw error;
+      throw await recordFailure(parts, redis, job, data, progress, error);
     }
-    return await ingest(context, lease.redis, job, data, progress, signal);
-  } catch (error) {
-    // Stopped by shutdown: not a failure; the worker puts the job back and the next start resumes it.
-    if (signal?.aborted) throw error;
-    throw await recordFailure(context, lease.redis, job, data, progress, error);
-  } finally {
-    await lease.release();
-  }
+  });
 }
 
 async function ingest(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   job: Job<IngestJobData, IngestResult>,
   data: IngestJobData,
   progress: IngestProgress,
   signal: AbortSignal | undefined,
 ): Promise<IngestResult> {
-  const { deps, store, blobs } = context;
+  const { deps, store, blobs } = parts;
   const jobId = job.id ?? "";
-  const index = context.indexFor(redis, data.tenant);
+  const index = parts.indexFor(redis, data.tenant);
   const finish = async (outcome: IngestResult["outcome"]): Promise<IngestResult> => {
     await blobs.delete(redis, data.tenant, jobId);
     await job.updateProgress({ ...progress, stage: outcome === "superseded" ? "superseded" : "completed" });
     if (outcome === "ingested") {
-      await redis.multi().hincrby(context.metricsKey, "documents_ingested", 1).hincrby(context.metricsKey, "chunks_indexed", progress.chunks_total).exec();
+      await redis.multi().hincrby(parts.metricsKey, "documents_ingested", 1).hincrby(parts.metricsKey, "chunks_indexed", progress.chunks_total).exec();
     }
     return { document_id: data.documentId, outcome, chunks: progress.chunks_total };
   };
@@ -152,7 +158,7 @@ async function ingest(
   progress.chunks_searchable = chunks.length;
   progress.stage = "embedding";
   await job.updateProgress(progress);
-  const filled = await fillVectorsBehind(context, redis, index, job, data.tenant, document, progress, signal);
+  const filled = await fillVectorsBehind(parts, redis, index, job, data.tenant, document, progress, signal);
   return finish(filled ? outcome : "superseded");
 }
 
@@ -162,7 +168,7 @@ async function ingest(
  * the details).
  */
 async function recordFailure(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   job: Job<IngestJobData, IngestResult>,
   data: IngestJobData,
@@ -176,17 +182,17 @@ async function recordFailure(
     isAppError(error) && error.expose
       ? { code: error.code, message: error.message }
       : { code: "ingest_failed", message: "Ingestion failed unexpectedly; the worker log has the details" };
-  const logger = context.deps.logger.child({ queue: job.queueName, jobId: job.id, tenant: data.tenant });
+  const logger = parts.deps.logger.child({ queue: job.queueName, jobId: job.id, tenant: data.tenant });
   try {
     await job.updateProgress({ ...progress, stage: final ? "failed" : progress.stage, error: shown });
     if (final) {
       // Keyword-searchable but never to be embedded: take it back out, so a failed job leaves nothing.
-      if ((await context.store.read(redis, data.tenant, data.documentId))?.vectorsPending) {
-        await context.store.remove(redis, context.indexFor(redis, data.tenant), data.tenant, data.documentId);
+      if ((await parts.store.read(redis, data.tenant, data.documentId))?.vectorsPending) {
+        await parts.store.remove(redis, parts.indexFor(redis, data.tenant), data.tenant, data.documentId);
       }
-      await context.blobs.delete(redis, data.tenant, job.id ?? "");
-      await context.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
-      await redis.hincrby(context.metricsKey, "ingest_failures", 1);
+      await parts.blobs.delete(redis, data.tenant, job.id ?? "");
+      await parts.store.clearPending(redis, data.tenant, data.source, job.id ?? "");
+      await redis.hincrby(parts.metricsKey, "ingest_failures", 1);
     }
   } catch (cleanupError) {
     // Redis itself may be what failed; the original error is the one worth reporting.

@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
 import type { VectorIndex, VectorUpsert } from "../../shared/vector-index/index.js";
 import { chunkId, encodeChunk, type StoredChunk } from "./chunk-data.js";
 import type { Chunk } from "./chunk.js";
-import type { LibraryContext } from "./context.js";
+import type { LibraryParts } from "./parts.js";
 import { embedInBatches } from "./embed-batches.js";
 import type { LibraryFileType } from "./extract.js";
 import type { IngestProgress } from "./schema.js";
@@ -59,7 +59,7 @@ class DocumentGone extends Error {}
  * (the job then ends `superseded`, having written nothing for it).
  */
 export async function fillVectorsBehind(
-  context: LibraryContext,
+  parts: LibraryParts,
   redis: Redis,
   index: VectorIndex,
   job: Job,
@@ -68,10 +68,10 @@ export async function fillVectorsBehind(
   progress: IngestProgress,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const { deps, store } = context;
+  const { deps, store } = parts;
   const total = document.chunks.length;
   let filled = 0;
-  let filledAt = Date.now();
+  let filledAt = deps.clock.now();
   try {
     await embedInBatches(deps.embedder, document.chunks.map((chunk) => chunk.text), {
       signal,
@@ -79,13 +79,13 @@ export async function fillVectorsBehind(
       onProgress: async (done, vectors) => {
         progress.chunks_done = done;
         // Each fill is a locked write and a replicated change: about one a second is plenty.
-        if (Date.now() - filledAt < 1000 && done < total) return;
+        if (deps.clock.now() - filledAt < 1000 && done < total) return;
         const last = done === total;
         if (!(await store.fillVectors(redis, index, tenant, document.documentId, chunkUpserts(document, vectors.slice(filled, done), filled), last))) {
           throw new DocumentGone();
         }
         filled = done;
-        filledAt = Date.now();
+        filledAt = deps.clock.now();
         await job.updateProgress(progress);
       },
     });

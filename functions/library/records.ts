@@ -9,7 +9,7 @@
  * | `pending` | hash | source key → id of the newest ingestion job for it (last writer wins) |
  * | `docs` | zset | ready document ids by creation time (listing) |
  * | `stats` | hash | documents, chunks, pdf, txt, md (ready documents only) |
- * | `lock` | string | the commit lock (lock.ts) |
+ * | `lock` | string | the commit lock (store.ts, over shared/redis-lock.ts) |
  * | `blob:<jobId>` | string | uploaded bytes waiting for their job, with a TTL (blobs.ts) |
  *
  * Chunks themselves live in the vector index (collection "library"), data per chunk-data.ts.

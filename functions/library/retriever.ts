@@ -1,4 +1,6 @@
+import type { Logger } from "../../shared/logger.js";
 import type { Retriever } from "../chat/index.js";
+import { jobScope } from "../request-scope.js";
 import { limits } from "./schema.js";
 import type { LibraryService } from "./service.js";
 
@@ -11,6 +13,8 @@ import type { LibraryService } from "./service.js";
 export interface LibraryRetrieverOptions {
   topK: number;
   minSimilarity?: number;
+  /** For the reranker's warnings (chat's retrieval request brings no logger of its own). */
+  logger: Logger;
 }
 
 export const defaultMinRetrievalSimilarity = 0.6;
@@ -23,11 +27,8 @@ export function createLibraryRetriever(service: LibraryService, options: Library
       const query = request.query.slice(0, limits.queryChars);
       if (options.topK === 0 || query.trim() === "") return [];
       // A few extra candidates, so passages below the cutoff do not leave the answer short.
-      const hits = await service.searchHits(request.redis, request.tenant, {
-        query,
-        topK: Math.min(limits.topK, options.topK * 3),
-        signal: request.signal,
-      });
+      const scope = jobScope(request.redis, request.tenant, { endUser: request.endUser, signal: request.signal, logger: options.logger });
+      const hits = await service.searchHits(scope, { query, topK: Math.min(limits.topK, options.topK * 3) });
       return hits
         .filter((hit) => hit.similarity >= minSimilarity)
         .slice(0, options.topK)

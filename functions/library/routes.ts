@@ -1,21 +1,20 @@
 import { Hono } from "hono";
 import type { AppContext, AppEnv } from "../app-env.js";
 import { readJson, readQuery } from "../http.js";
+import { requestScope } from "../request-scope.js";
 import { notFound } from "../../shared/errors.js";
 import { documentIdPattern, listQuerySchema, searchRequestSchema } from "./schema.js";
 import type { LibraryService } from "./service.js";
 import { readUpload } from "./upload.js";
 
-/** HTTP only: parse, call the service with the request's tenant and Redis, shape the answer. */
+/** HTTP only: parse, call the service with the request's scope, shape the answer. */
 export function createLibraryRoutes(options: { service: LibraryService; maxUploadBytes: number }): Hono<AppEnv> {
   const { service } = options;
   const routes = new Hono<AppEnv>();
-  const scope = async (c: AppContext) => ({ tenant: c.get("tenant"), redis: await c.get("redis")() });
 
   routes.post("/library/documents", async (c) => {
     const upload = await readUpload(c, options.maxUploadBytes);
-    const { tenant, redis } = await scope(c);
-    const result = await service.submit(redis, tenant, { origin: "upload", filename: upload.filename }, upload.bytes);
+    const result = await service.submit(requestScope(c), { origin: "upload", filename: upload.filename }, upload.bytes);
     if (result.status === "ready") {
       // Identical content is stored once: the existing document answers, no job runs.
       return c.json({ document_id: result.documentId, job_id: null, status: "ready", document: result.document }, 200);
@@ -26,38 +25,28 @@ export function createLibraryRoutes(options: { service: LibraryService; maxUploa
 
   routes.get("/library/documents", async (c) => {
     const page = readQuery(c, listQuerySchema);
-    const { tenant, redis } = await scope(c);
-    const { documents, total } = await service.listDocuments(redis, tenant, page);
+    const { documents, total } = await service.listDocuments(requestScope(c), page);
     return c.json({ documents, total, limit: page.limit, offset: page.offset });
   });
 
   routes.get("/library/documents/:id", async (c) => {
     const id = documentId(c);
-    const { tenant, redis } = await scope(c);
-    return c.json(await service.getDocument(redis, tenant, id));
+    return c.json(await service.getDocument(requestScope(c), id));
   });
 
   routes.delete("/library/documents/:id", async (c) => {
     const id = documentId(c);
-    const { tenant, redis } = await scope(c);
-    return c.json(await service.deleteDocument(redis, tenant, id));
+    return c.json(await service.deleteDocument(requestScope(c), id));
   });
 
-  routes.get("/library/jobs/:id", async (c) => {
-    const { tenant, redis } = await scope(c);
-    return c.json(await service.jobStatus(redis, tenant, c.req.param("id")));
-  });
+  routes.get("/library/jobs/:id", async (c) => c.json(await service.jobStatus(requestScope(c), c.req.param("id"))));
 
-  routes.get("/library/stats", async (c) => {
-    const { tenant, redis } = await scope(c);
-    return c.json(await service.stats(redis, tenant));
-  });
+  routes.get("/library/stats", async (c) => c.json(await service.stats(requestScope(c))));
 
   routes.post("/library/search", async (c) => {
     const body = await readJson(c, searchRequestSchema);
-    const { tenant, redis } = await scope(c);
-    const options = { query: body.query, topK: body.top_k, fileType: body.file_type, documentId: body.document_id, signal: c.req.raw.signal };
-    return c.json(await service.search(redis, tenant, options));
+    const options = { query: body.query, topK: body.top_k, fileType: body.file_type, documentId: body.document_id };
+    return c.json(await service.search(requestScope(c), options));
   });
 
   return routes;

@@ -5,7 +5,6 @@ import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorIndex, createVectorReplicaCache, type VectorIndex } from "../../shared/vector-index/index.js";
 import { testRedis } from "../../test/redis.js";
 import { chunkId, encodeChunk } from "./chunk-data.js";
-import { withLock } from "./lock.js";
 import { libraryKeys } from "./records.js";
 import { createLibraryStore, type NewDocument } from "./store.js";
 import { createWordHashEmbedder } from "./test-harness.js";
@@ -147,23 +146,13 @@ describe("library store", () => {
     for (const survivor of survivors) expect(await store.read(redis, tenant, survivor!)).toMatchObject({ state: "ready" });
   });
 
-  it("lock: one holder at a time, released on failure", async () => {
-    const key = `${prefix}:lock-test`;
-    let inside = 0;
-    let most = 0;
-    await Promise.all(
-      Array.from({ length: 5 }, () =>
-        withLock(redis, key, async () => {
-          most = Math.max(most, ++inside);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          inside -= 1;
-        }),
-      ),
-    );
-    expect(most).toBe(1);
-    await expect(withLock(redis, key, async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-    expect(await redis.exists(key)).toBe(0);
-    await redis.set(key, "someone-else", "PX", 10_000);
-    await expect(withLock(redis, key, async () => "never", { waitMs: 50 })).rejects.toMatchObject({ code: "library_busy", status: 503 });
+  it("answers 503 library_busy when the tenant's commit lock stays held past the wait, and leaves it to its holder", async () => {
+    const { tenant, keys, index } = setup();
+    const impatient = createLibraryStore({ keys, clock: systemClock, lockWaitMs: 50 });
+    await redis.set(keys.lock(tenant), "someone-else", "PX", 10_000);
+    await expect(impatient.remove(redis, index, tenant, "d1")).rejects.toMatchObject({ code: "library_busy", status: 503 });
+    expect(await redis.get(keys.lock(tenant))).toBe("someone-else");
+    await redis.del(keys.lock(tenant));
+    expect(await impatient.remove(redis, index, tenant, "d1")).toBeUndefined();
   });
 });

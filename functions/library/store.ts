@@ -11,10 +11,11 @@
  */
 import type { ChainableCommander, Redis } from "ioredis";
 import type { Clock } from "../../shared/clock.js";
+import { serviceUnavailable } from "../../shared/errors.js";
+import { withLock } from "../../shared/redis-lock.js";
 import type { VectorIndex, VectorUpsert } from "../../shared/vector-index/index.js";
 import { chunkIds } from "./chunk-data.js";
 import type { LibraryFileType } from "./extract.js";
-import { withLock } from "./lock.js";
 import { decodeRecord, encodeRecord, filenameOfSource, type DocumentRecord, type LibraryKeys } from "./records.js";
 
 export interface NewDocument {
@@ -63,8 +64,31 @@ interface Release {
   write(transaction: ChainableCommander): void;
 }
 
-export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): LibraryStore {
+export interface LibraryStoreDeps {
+  keys: LibraryKeys;
+  clock: Clock;
+  /** Longest to wait for a tenant's commit lock before answering 503 (default 20 s). */
+  lockWaitMs?: number;
+}
+
+/** Longest a holder may keep the commit lock before it is presumed dead (a commit takes well under a second). */
+const commitLockTtlMs = 30_000;
+
+export function createLibraryStore(deps: LibraryStoreDeps): LibraryStore {
   const { keys, clock } = deps;
+  const lockWait = { ms: deps.lockWaitMs ?? 20_000, clock };
+
+  /**
+   * The tenant's mutex around the short commit steps (repoint a source, replace or delete a
+   * document's chunks, update records): it makes "read which document a source points to, then
+   * replace it" safe when two jobs, a DELETE and the drop folder race. Embedding and extraction
+   * happen outside it.
+   */
+  const locked = async <Result>(redis: Redis, tenant: string, work: () => Promise<Result>): Promise<Result> => {
+    const outcome = await withLock(redis, keys.lock(tenant), { ttlMs: commitLockTtlMs, wait: lockWait }, work);
+    if (!outcome.acquired) throw serviceUnavailable("The library is busy committing another change; try again", { code: "library_busy", retryAfterSeconds: 1 });
+    return outcome.result;
+  };
 
   const read = async (redis: Redis, tenant: string, id: string) => decodeRecord(await redis.hgetall(keys.doc(tenant, id)));
 
@@ -148,7 +172,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
     },
 
     commit: (redis, index, tenant, document, jobId) =>
-      withLock(redis, keys.lock(tenant), async (): Promise<CommitOutcome> => {
+      locked(redis, tenant, async (): Promise<CommitOutcome> => {
         if ((await redis.hget(keys.pending(tenant), document.source)) !== jobId) return "superseded";
         const existing = await read(redis, tenant, document.documentId);
         if (existing?.state === "ready") {
@@ -193,7 +217,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
       }),
 
     attach: (redis, index, tenant, documentId, source, jobId) =>
-      withLock(redis, keys.lock(tenant), async (): Promise<AttachOutcome> => {
+      locked(redis, tenant, async (): Promise<AttachOutcome> => {
         if (jobId !== undefined && !(await stillNewest(redis, tenant, documentId, source, jobId))) return "superseded";
         const record = await read(redis, tenant, documentId);
         if (record?.state !== "ready") return "missing";
@@ -202,7 +226,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
       }),
 
     fillVectors: (redis, index, tenant, documentId, chunks, last) =>
-      withLock(redis, keys.lock(tenant), async () => {
+      locked(redis, tenant, async () => {
         const record = await read(redis, tenant, documentId);
         if (record?.state !== "ready") return false;
         if (chunks.length > 0) await index.apply({ upsert: chunks });
@@ -215,7 +239,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
     },
 
     detach: (redis, index, tenant, source) =>
-      withLock(redis, keys.lock(tenant), async () => {
+      locked(redis, tenant, async () => {
         await redis.hdel(keys.pending(tenant), source);
         const release = await planRelease(redis, tenant, source);
         if (!release) return;
@@ -226,7 +250,7 @@ export function createLibraryStore(deps: { keys: LibraryKeys; clock: Clock }): L
       }),
 
     remove: (redis, index, tenant, documentId) =>
-      withLock(redis, keys.lock(tenant), async () => {
+      locked(redis, tenant, async () => {
         const record = await read(redis, tenant, documentId);
         if (!record) return undefined;
         await removeLocked(redis, index, tenant, record);

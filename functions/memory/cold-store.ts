@@ -6,9 +6,9 @@ import type { MemoryRecord } from "./records.js";
  * Workers have none: archival runs where a cold store is composed.
  *
  * The archive protocol is a two-phase commit whose decision record lives in Redis (see
- * archive.ts): a batch is first written durably but *pending*, then the memories leave Redis in
+ * cold-archive-run.ts): a batch is first written durably but *pending*, then the memories leave Redis in
  * one atomic step that records "id → batch" in the tenant's archived index, then the batch is
- * committed with exactly the ids that left. A store never needs to talk to Redis: archive.ts
+ * committed with exactly the ids that left. A store never needs to talk to Redis: cold-archive-run.ts
  * commits or discards pending batches after a crash by reading that index.
  */
 

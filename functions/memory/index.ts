@@ -11,7 +11,7 @@ import type { Retriever, TurnCapture } from "../chat/index.js";
 import type { RedisProvider } from "../platform.js";
 import { defineFunction, type FunctionContext, type HttpFunction, type JobSpec } from "../http-function.js";
 import { memoryConfig } from "./config.js";
-import { createArchiveService, type ArchiveService } from "./archive.js";
+import { createColdArchive, type ColdArchive } from "./cold-archive.js";
 import { createTurnCapture, type CaptureOptions } from "./capture.js";
 import type { ColdStore } from "./cold-store.js";
 import { createArchiveJob, createCaptureJob, scheduleArchival } from "./jobs.js";
@@ -22,9 +22,9 @@ import { createMemoryRoutes } from "./routes.js";
 import { createTurnScorer } from "./scorer.js";
 import { createMemoryService, type MemoryService } from "./service.js";
 
-export type { ArchiveRunResult } from "./archive-run.js";
-export type { ArchiveService, ArchiveStats } from "./archive.js";
-export { archiveUnavailable } from "./archive.js";
+export type { ColdArchiveRunResult } from "./cold-archive-run.js";
+export type { ColdArchive, ColdArchiveStats } from "./cold-archive.js";
+export { coldArchiveUnavailable } from "./cold-archive.js";
 export type { CaptureOptions } from "./capture.js";
 export { fromArchivedLine, toArchivedLine, type ArchivedLine } from "./archived-codec.js";
 export type { ArchivedMemory, ColdEntry, ColdMatch, ColdStore, ColdStoreStats } from "./cold-store.js";
@@ -34,7 +34,7 @@ export { archiveSchedulerId } from "./jobs.js";
 export type { MemoryItem } from "./records.js";
 export type { CaptureJobData, ScoreOutcome } from "./scorer.js";
 export { normalizedPerplexity, noveltyFrom, perplexityFromCompletion, surpriseScore } from "./scoring.js";
-export type { MemoryScope, MemoryService, MemoryStats } from "./service.js";
+export type { MemoryService, MemoryStats } from "./service.js";
 export { maxListLimit, maxMessageChars, maxMetadataBytes, maxQueryChars, maxRestoreIds, maxTopK } from "./schema.js";
 
 export interface MemoryFunctionDeps {
@@ -57,7 +57,7 @@ export interface MemoryFunctionDeps {
 }
 
 /** The HTTP function, plus its services for tests and tools that drive them directly. */
-export type MemoryFunction = HttpFunction & { service: MemoryService; archive: ArchiveService };
+export type MemoryFunction = HttpFunction & { service: MemoryService; coldArchive: ColdArchive };
 
 /**
  * Permanent memory: capture (enqueue only), surprise scoring in a worker, semantic search per
@@ -66,24 +66,24 @@ export type MemoryFunction = HttpFunction & { service: MemoryService; archive: A
  */
 export function createMemoryFunction(deps: MemoryFunctionDeps): MemoryFunction {
   const service = createMemoryService(deps);
-  const archive = createArchiveService(deps);
+  const coldArchive = createColdArchive(deps);
   const scoreTurn = createTurnScorer(deps);
   // Archival only where a cold store exists (Node); Workers answer its endpoints 501.
   const jobs: JobSpec[] = [createCaptureJob({ scoreTurn, redis: deps.redis, logger: deps.logger })];
-  if (deps.coldStore) jobs.push(createArchiveJob({ archive, redis: deps.redis, clock: deps.clock }));
+  if (deps.coldStore) jobs.push(createArchiveJob({ archive: coldArchive, redis: deps.redis, clock: deps.clock }));
   return {
     name: "memory",
-    routes: createMemoryRoutes({ service, archive, clock: deps.clock }),
+    routes: createMemoryRoutes({ service, coldArchive, clock: deps.clock }),
     needs: ["redis", "inference", "queues", "embedder"],
     jobs,
     metrics: [createMemoryMetricsSource(deps)],
     startWorkers: (redis) => (deps.coldStore ? scheduleArchival(redis, deps.keys, deps.config) : Promise.resolve()),
     provides: {
-      retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config }),
+      retriever: createMemoryRetriever({ service, embedder: deps.embedder, config: deps.config, logger: deps.logger }),
       capture: createTurnCapture(deps),
     },
     service,
-    archive,
+    coldArchive,
   };
 }
 

@@ -1,8 +1,10 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEngineServer } from "../../test/engine-server.js";
-import { memoryQueues } from "./queues.js";
+import { silentLogger } from "../../shared/logger.js";
+import { queueNames } from "../../shared/queues.js";
 import type { CapturedTurn } from "../chat/index.js";
+import { jobScope } from "../request-scope.js";
 import { archiveSchedulerId } from "./jobs.js";
 import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
 
@@ -66,7 +68,7 @@ describe("memory jobs on real BullMQ workers", () => {
     expect(failed).toBe(0);
     const outcomes = await Promise.all(turns.map(async (turn) => (await queue.getJob(turn.turnId))?.returnvalue as { stored: boolean; reason: string }));
     expect(outcomes.map((outcome) => outcome.reason)).toEqual(["stored", "stored", "stored", "stored"]);
-    expect((await harness.memory.service.stats({ tenant, redis: harness.redis })).hot).toBe(4);
+    expect((await harness.memory.service.stats(jobScope(harness.redis, tenant, { logger: silentLogger }))).hot).toBe(4);
   });
 
   it("gives up at once on a job that can never succeed (UnrecoverableError), without retrying", async () => {

@@ -10,7 +10,8 @@ import { memoryQueues } from "./queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { JobSpec } from "../http-function.js";
 import { withRedis, type RedisProvider } from "../platform.js";
-import type { ArchiveService } from "./archive.js";
+import { jobScope } from "../request-scope.js";
+import type { ColdArchive } from "./cold-archive.js";
 import { PerplexityUnavailable } from "./perplexity.js";
 import { maxAnsweredChars } from "./schema.js";
 import type { CaptureJobData, ScoreOutcome, TurnScorer } from "./scorer.js";
@@ -41,7 +42,7 @@ export function createCaptureJob(deps: { scoreTurn: TurnScorer; redis: RedisProv
 
 async function scoreCapturedTurn(deps: { scoreTurn: TurnScorer; redis: RedisProvider; logger: Logger }, data: CaptureJobData, jobId: string | undefined): Promise<ScoreOutcome> {
   try {
-    return await withRedis(deps.redis, (redis) => deps.scoreTurn(redis, data));
+    return await withRedis(deps.redis, (redis) => deps.scoreTurn(jobScope(redis, data.tenant, { endUser: data.endUser, requestId: jobId, logger: deps.logger }), data));
   } catch (error) {
     if (error instanceof PerplexityUnavailable && !error.isRetryable) {
       deps.logger.warn("memory_turn_unscorable", { jobId, error });
@@ -52,7 +53,7 @@ async function scoreCapturedTurn(deps: { scoreTurn: TurnScorer; redis: RedisProv
 }
 
 /** `memory-archive`: the daily run over every tenant. A tenant that failed makes the job fail (and retry). */
-export function createArchiveJob(deps: { archive: ArchiveService; redis: RedisProvider; clock: Clock }): JobSpec<Record<string, never>> {
+export function createArchiveJob(deps: { archive: ColdArchive; redis: RedisProvider; clock: Clock }): JobSpec<Record<string, never>> {
   return {
     queue: memoryQueues.archive,
     schema: z.object({}).strict(),

@@ -23,11 +23,12 @@ export function createMemoryMetricsSource(deps: {
     key: "memory_stats",
     async collect(redis) {
       const client = await redis();
+      const now = deps.clock.now();
       const [counts, capture, archive, lagMs] = await Promise.all([
         memoryCounts(client, deps.keys),
-        readQueueCounts(client, deps.keys, memoryQueues.capture, deps.clock.now()),
-        readQueueCounts(client, deps.keys, memoryQueues.archive, deps.clock.now()),
-        oldestUnscoredAge(client, deps.keys, deps.clock.now()),
+        readQueueCounts(client, deps.keys, memoryQueues.capture, now),
+        readQueueCounts(client, deps.keys, memoryQueues.archive, now),
+        oldestUnscoredAge(client, deps.keys, now),
       ]);
       const lagSeconds = Math.round(lagMs / 100) / 10;
       const json = {

@@ -1,6 +1,8 @@
 import type { MemoryConfig } from "./config.js";
 import type { Embedder } from "../../shared/embeddings/embedder.js";
+import type { Logger } from "../../shared/logger.js";
 import type { Retriever } from "../chat/index.js";
+import { jobScope } from "../request-scope.js";
 import { memoryIdForTurn } from "./identity.js";
 import type { MemoryService } from "./service.js";
 
@@ -11,7 +13,7 @@ import type { MemoryService } from "./service.js";
  * query): an exact name or number should reach the model even when the embedding misses it. The
  * store's keys are the (tenant, end user)'s, so another user's memories are never even read.
  */
-export function createMemoryRetriever(deps: { service: MemoryService; embedder: Embedder; config: Pick<MemoryConfig, "memory"> }): Retriever {
+export function createMemoryRetriever(deps: { service: MemoryService; embedder: Embedder; config: Pick<MemoryConfig, "memory">; logger: Logger }): Retriever {
   const { retrievalTopK, retrievalMinSimilarity } = deps.config.memory;
   return {
     name: "memory",
@@ -22,7 +24,7 @@ export function createMemoryRetriever(deps: { service: MemoryService; embedder: 
       // The memory this very turn may have become meanwhile is not context.
       const ownMemory = request.turn ? await memoryIdForTurn(request.turn.turnId, request.turn.capturedAt) : undefined;
       const { memories } = await deps.service.searchWith(
-        { tenant: request.tenant, endUser: request.endUser, redis: request.redis, signal: request.signal },
+        jobScope(request.redis, request.tenant, { endUser: request.endUser, signal: request.signal, logger: deps.logger }),
         { text: request.query, vector },
         { topK: retrievalTopK * 3, exclude: ownMemory, after: request.window?.after, before: request.window?.before },
       );

@@ -1,11 +1,9 @@
-import type { Redis } from "ioredis";
 import type { MemoryConfig } from "./config.js";
-import type { Logger } from "../../shared/logger.js";
 import { contentHash, memoryIdForTurn } from "./identity.js";
 import { measurePerplexity, type PerplexityPool } from "./perplexity.js";
-import type { MemoryRecord } from "./records.js";
-import { noveltyFrom, surpriseScore } from "./scoring.js";
-import { defaultEndUser } from "../chat/index.js";
+import type { RequestScope } from "../request-scope.js";
+import { ownerOf } from "./owner.js";
+import { remember, type MemoryDraft } from "./remember.js";
 import { openMemoryStore, type MemoryStoreDeps } from "./store.js";
 
 /** A captured user turn as it travels through the `memory-capture` queue. */
@@ -29,7 +27,6 @@ export type ScoreOutcome =
 
 export interface TurnScorerDeps extends MemoryStoreDeps {
   config: Pick<MemoryConfig, "memory">;
-  logger: Logger;
   pool: PerplexityPool;
 }
 
@@ -39,50 +36,44 @@ export interface TurnScorerDeps extends MemoryStoreDeps {
  * ends with at most one memory: the id comes from the turn id (a retry rewrites the same id, and
  * the commit script leaves an existing one alone), and the content hash catches the same words
  * arriving as another turn. Errors from the engine or the embedder propagate so the job retries.
+ * The scope is the turn's (tenant, end user) (see `jobScope`).
  */
 export function createTurnScorer(deps: TurnScorerDeps) {
   const weights = deps.config.memory;
+  const threshold = weights.capture === "surprising" ? weights.threshold : undefined;
 
-  return async function scoreTurn(redis: Redis, turn: CaptureJobData, signal?: AbortSignal): Promise<ScoreOutcome> {
-    const store = openMemoryStore(deps, redis, { tenant: turn.tenant, endUser: turn.endUser ?? defaultEndUser });
+  return async function scoreTurn(scope: RequestScope, turn: CaptureJobData): Promise<ScoreOutcome> {
+    const { signal } = scope;
+    const store = openMemoryStore(deps, await scope.redis(), ownerOf(scope));
     const id = await memoryIdForTurn(turn.turnId, turn.capturedAt);
-    const hash = await contentHash(turn.message);
-    // Cheap checks first: a retry of a stored turn, or words already remembered, need no GPU time.
-    const existing = await store.findByContent(hash);
-    if (existing?.id === id) return { stored: true, id, reason: "already_stored" };
-    if (existing) return { stored: false, id: existing.id, reason: existing.state === "hot" ? "duplicate" : "archived_duplicate" };
-
-    const [perplexity, [vector]] = await Promise.all([
-      measurePerplexity(deps.pool, turn.message, { signal }),
-      deps.embedder.embed([turn.message], signal),
-    ]);
-    if (!vector) throw new Error("the embedder returned no vector");
-    // The turn's own vector may be in the index already (an attempt that crashed before listing it).
-    const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
-    const novelty = noveltyFrom(nearest?.similarity);
-    const surprise = surpriseScore(perplexity, novelty, weights);
-    if (weights.capture === "surprising" && surprise < weights.threshold) return { stored: false, perplexity, novelty, surprise, reason: "below_threshold" };
-
-    const record: MemoryRecord = {
+    const draft: MemoryDraft = {
       id,
       message: turn.message,
-      perplexity,
-      surpriseScore: surprise,
-      importance: surprise,
       answered: turn.answered ? turn.answered : null,
       createdAt: turn.capturedAt,
       sessionId: turn.sessionId === "" ? null : turn.sessionId,
       metadata: null,
-      contentHash: hash,
+      contentHash: await contentHash(turn.message),
       source: "chat",
       restoredAt: null,
     };
-    const outcome = await store.persist(record, vector);
-    if (outcome.status === "duplicate") return { stored: false, id: outcome.id, reason: "duplicate" };
-    if (outcome.status === "archived") return { stored: false, id: outcome.id, reason: "archived_duplicate" };
-    if (outcome.status === "exists") return { stored: true, id, reason: "already_stored" };
-    deps.logger.debug("memory_stored", { memory_id: id, surprise, perplexity, novelty });
-    return { stored: true, id, perplexity, novelty, surprise, reason: "stored" };
+    const perplexity = async () => ({ perplexity: await measurePerplexity(deps.pool, turn.message, { signal }), unavailable: false });
+    const outcome = await remember({ embedder: deps.embedder, weights }, store, draft, { perplexity, signal, threshold });
+    switch (outcome.status) {
+      case "exists":
+        return { stored: true, id, reason: "already_stored" };
+      case "duplicate":
+        return { stored: false, id: outcome.id, reason: "duplicate" };
+      case "archived":
+        return { stored: false, id: outcome.id, reason: "archived_duplicate" };
+      case "below_threshold":
+        return { stored: false, perplexity: outcome.perplexity, novelty: outcome.novelty, surprise: outcome.surprise, reason: "below_threshold" };
+      case "stored": {
+        const { perplexity: measured, novelty, surprise } = outcome;
+        scope.logger.debug("memory_stored", { memory_id: id, surprise, perplexity: measured, novelty });
+        return { stored: true, id, perplexity: measured, novelty, surprise, reason: "stored" };
+      }
+    }
   };
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdGenerator } from "../../shared/clock.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
+import { jobScope } from "../request-scope.js";
 import { createCaptureProcessor } from "./jobs.js";
 import { createTurnScorer, type CaptureJobData } from "./scorer.js";
 import { createMemoryService } from "./service.js";
@@ -16,7 +17,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const scope = (tenant = "alice") => ({ tenant, redis: harness.redis });
+const scope = (tenant = "alice") => jobScope(harness.redis, tenant, { logger: silentLogger });
 const unique = () => crypto.randomUUID().slice(0, 8);
 const turn = (message: string, overrides: Partial<CaptureJobData> = {}): CaptureJobData => ({
   tenant: "alice",
@@ -29,7 +30,7 @@ const turn = (message: string, overrides: Partial<CaptureJobData> = {}): Capture
 /** A fresh scoring worker, as another process would run it: its own replica cache. */
 const processor = (capture: "all" | "surprising" = "all") => {
   const config = { ...harness.config, memory: { ...harness.config.memory, capture } };
-  const scoreTurn = createTurnScorer({ ...harness, config, replicas: createVectorReplicaCache(), logger: silentLogger });
+  const scoreTurn = createTurnScorer({ ...harness, config, replicas: createVectorReplicaCache() });
   return createCaptureProcessor({ scoreTurn, redis: { acquire: async () => ({ redis: harness.redis, release: async () => undefined }) }, logger: silentLogger });
 };
 const job = (data: CaptureJobData) => ({ id: data.turnId, name: "score-turn", data, attemptsMade: 0 });
@@ -111,7 +112,7 @@ describe("memory service", () => {
     try {
       // Embeddings still work (same engine); only perplexity fails, because the model is unknown.
       const pool = { request: dead.pool.request, model: async () => "no-such-model" };
-      const service = createMemoryService({ ...dead, replicas: createVectorReplicaCache(), ids: createIdGenerator(), logger: silentLogger, pool });
+      const service = createMemoryService({ ...dead, replicas: createVectorReplicaCache(), ids: createIdGenerator(), pool });
       const { memory, created } = await service.add(scope(`t-${unique()}`), { message: `Unscored ${unique()} memory` });
       expect(created).toBe(true);
       expect(memory).toMatchObject({ perplexity: null, surprise_score: null });
@@ -192,16 +193,16 @@ describe("memory service", () => {
       // Warm B's replica first, so the write must reach it as a change, not a first load.
       expect((await second.memory.service.search(scope(tenant), "anything", { topK: 3 })).memories).toEqual([]);
       const { memory } = await harness.memory.service.add(scope(tenant), { message: "The spare key is under the blue flowerpot." });
-      const found = await second.memory.service.search({ tenant, redis: second.redis }, "Where is the spare key?", { topK: 3 });
+      const found = await second.memory.service.search(jobScope(second.redis, tenant, { logger: silentLogger }), "Where is the spare key?", { topK: 3 });
       expect(found.memories[0]?.id).toBe(memory.id);
       // The lexical half follows the same replica: an exact word is found through B at once too.
       const { memory: parcel } = await harness.memory.service.add(scope(tenant), { message: "Parcel ZX-4471-QB arrives Monday." });
-      const byWord = await second.memory.service.search({ tenant, redis: second.redis }, "ZX-4471-QB", { topK: 3 });
+      const byWord = await second.memory.service.search(jobScope(second.redis, tenant, { logger: silentLogger }), "ZX-4471-QB", { topK: 3 });
       expect(byWord.memories[0]).toMatchObject({ id: parcel.id, lexical: 1 });
       // …and a delete through A is gone from B's lexical index.
       await harness.memory.service.remove(scope(tenant), parcel.id);
-      expect((await second.memory.service.search({ tenant, redis: second.redis }, "ZX-4471-QB", { topK: 3 })).memories.map((hit) => hit.id)).not.toContain(parcel.id);
-      expect((await second.memory.service.get({ tenant, redis: second.redis }, memory.id)).message).toBe(memory.message);
+      expect((await second.memory.service.search(jobScope(second.redis, tenant, { logger: silentLogger }), "ZX-4471-QB", { topK: 3 })).memories.map((hit) => hit.id)).not.toContain(parcel.id);
+      expect((await second.memory.service.get(jobScope(second.redis, tenant, { logger: silentLogger }), memory.id)).message).toBe(memory.message);
     } finally {
       await second.close();
     }
@@ -209,7 +210,7 @@ describe("memory service", () => {
 
   it("skips a vector whose record was never listed (a crash between the two writes)", async () => {
     const tenant = `t-${unique()}`;
-    const store = harness.memory.service.open(scope(tenant));
+    const store = await harness.memory.service.open(scope(tenant));
     const [vector] = await harness.embedder.embed(["An orphaned thought about lanterns"]);
     await store.index.apply({ upsert: [{ id: "01JORPHAN0000000000000000A", vector: vector! }] });
     const found = await harness.memory.service.search(scope(tenant), "An orphaned thought about lanterns", { topK: 5 });

@@ -1,8 +1,7 @@
-import type { Redis } from "ioredis";
 import type { IdGenerator } from "../../shared/clock.js";
 import type { MemoryConfig } from "./config.js";
 import { AppError, notFound } from "../../shared/errors.js";
-import type { Logger } from "../../shared/logger.js";
+import type { RequestScope } from "../request-scope.js";
 import { syncColdDocuments } from "./cold-search.js";
 import type { ColdStore } from "./cold-store.js";
 import { contentHash, memoryIdPattern } from "./identity.js";
@@ -10,8 +9,8 @@ import { createMemoryFollower, followerName } from "./lexical.js";
 import { ownerOf } from "./owner.js";
 import { measurePerplexity, PerplexityUnavailable, type PerplexityPool } from "./perplexity.js";
 import { toMemoryItem, type MemoryItem, type MemoryRecord } from "./records.js";
-import { noveltyFrom, surpriseScore } from "./scoring.js";
-import { fromArchivedMemory } from "./archive-run.js";
+import { remember, type MemoryDraft, type PerplexityReading } from "./remember.js";
+import { fromArchivedMemory } from "./cold-archive-run.js";
 import { coldPrefix } from "./lexical.js";
 import { maxAnsweredChars } from "./schema.js";
 import { rankMemories } from "./search.js";
@@ -20,22 +19,11 @@ import { openMemoryStore, type MemoryStore, type MemoryStoreDeps } from "./store
 export interface MemoryServiceDeps extends MemoryStoreDeps {
   ids: IdGenerator;
   config: Pick<MemoryConfig, "memory" | "archive">;
-  logger: Logger;
   pool: PerplexityPool;
   /** How long an explicit add waits for its perplexity before storing it unscored (default 5 s). */
   addScoringTimeoutMs?: number;
   /** Where archived memories live (Node); deleting one also removes its cold copy right away. */
   coldStore?: ColdStore | undefined;
-}
-
-/** One request's world, handed in by the route or the job (the service knows nothing of Hono). */
-export interface MemoryScope {
-  tenant: string;
-  /** The person inside the tenant; absent: the default end user. */
-  endUser?: string | undefined;
-  redis: Redis;
-  signal?: AbortSignal;
-  logger?: Logger;
 }
 
 export interface AddMemoryInput {
@@ -84,18 +72,19 @@ export interface MemoryStats {
 }
 
 export interface MemoryService {
-  list(scope: MemoryScope, page: { limit: number; offset: number }): Promise<{ memories: MemoryItem[]; total: number }>;
-  get(scope: MemoryScope, id: string): Promise<MemoryItem>;
+  list(scope: RequestScope, page: { limit: number; offset: number }): Promise<{ memories: MemoryItem[]; total: number }>;
+  get(scope: RequestScope, id: string): Promise<MemoryItem>;
   /** Deletes a hot or an archived memory. */
-  remove(scope: MemoryScope, id: string): Promise<void>;
+  remove(scope: RequestScope, id: string): Promise<void>;
   /** Always stores (unless it is an exact duplicate, which answers the existing memory with `created: false`). */
-  add(scope: MemoryScope, input: AddMemoryInput): Promise<{ memory: MemoryItem; created: boolean }>;
+  add(scope: RequestScope, input: AddMemoryInput): Promise<{ memory: MemoryItem; created: boolean }>;
   /** Hybrid search over hot and (where a cold store exists) archived memories. */
-  search(scope: MemoryScope, query: string, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
+  search(scope: RequestScope, query: string, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
   /** The same with the query's vector already in hand (the benchmark embeds apart). */
-  searchWith(scope: MemoryScope, query: { text: string; vector: Float32Array }, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
-  stats(scope: MemoryScope): Promise<MemoryStats>;
-  open(scope: Pick<MemoryScope, "tenant" | "endUser" | "redis">): MemoryStore;
+  searchWith(scope: RequestScope, query: { text: string; vector: Float32Array }, options: SearchOptions): Promise<{ memories: MemoryHit[]; total: number }>;
+  stats(scope: RequestScope): Promise<MemoryStats>;
+  /** The (tenant, end user)'s store on the scope's Redis (for jobs, tests and the benchmark). */
+  open(scope: Pick<RequestScope, "tenant" | "endUser" | "redis">): Promise<MemoryStore>;
 }
 
 export const memoryNotFound = (id: string) => notFound(`No memory with id "${id}"`, "memory_not_found");
@@ -114,7 +103,7 @@ const searchSlack = 8;
 export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
   const { config } = deps;
   const weights = config.memory;
-  const open = (scope: Pick<MemoryScope, "tenant" | "endUser" | "redis">) => openMemoryStore(deps, scope.redis, ownerOf(scope));
+  const open: MemoryService["open"] = async (scope) => openMemoryStore(deps, await scope.redis(), ownerOf(scope));
 
   const readOne = async (store: MemoryStore, id: string): Promise<MemoryRecord> => {
     // An id that cannot exist, or another tenant's id: both are simply not found here.
@@ -124,8 +113,8 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     return record;
   };
 
-  /** Null perplexity with `unavailable`: the engine could not be asked, so no score is claimed. */
-  const perplexityForAdd = async (scope: MemoryScope, message: string): Promise<{ perplexity: number | null; unavailable: boolean }> => {
+  /** An explicit add waits only so long for its perplexity; then it is stored unscored. */
+  const perplexityForAdd = async (scope: RequestScope, message: string): Promise<PerplexityReading> => {
     try {
       const timeout = AbortSignal.timeout(deps.addScoringTimeoutMs ?? 5000);
       const signal = scope.signal ? AbortSignal.any([scope.signal, timeout]) : timeout;
@@ -133,13 +122,13 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     } catch (error) {
       if (scope.signal?.aborted) throw error;
       if (!(error instanceof PerplexityUnavailable) && !(error instanceof DOMException)) throw error;
-      (scope.logger ?? deps.logger).warn("memory_add_unscored", { tenant: scope.tenant, error });
+      scope.logger.warn("memory_add_unscored", { tenant: scope.tenant, error });
       return { perplexity: null, unavailable: true };
     }
   };
 
   const searchWith: MemoryService["searchWith"] = async (scope, query, options) => {
-    const store = open(scope);
+    const store = await open(scope);
     const view = await store.index.view();
     const follower = view.follow(followerName, createMemoryFollower);
     await syncColdDocuments(deps.coldStore, deps.embedder, store, follower);
@@ -177,7 +166,7 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     searchWith,
 
     async list(scope, page) {
-      const store = open(scope);
+      const store = await open(scope);
       const { ids, total } = await store.page(page.offset, page.limit);
       const records = await store.read(ids);
       // A memory archived or deleted between the two reads is simply left out.
@@ -185,12 +174,12 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     },
 
     async get(scope, id) {
-      return toMemoryItem(await readOne(open(scope), id));
+      return toMemoryItem(await readOne(await open(scope), id));
     },
 
     async remove(scope, id) {
       if (!memoryIdPattern.test(id)) throw memoryNotFound(id);
-      const store = open(scope);
+      const store = await open(scope);
       if (await store.remove(id)) return;
       // Not hot: perhaps archived. Forgetting must not depend on this runtime having the cold store.
       const batchId = await store.forgetArchived(id);
@@ -199,42 +188,28 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
         await deps.coldStore?.remove(scope.tenant, [{ id, batchId }]);
       } catch (error) {
         // Already forgotten (unnamed copies are never served); the next archive run deletes the copy.
-        (scope.logger ?? deps.logger).warn("memory_cold_copy_left", { error });
+        scope.logger.warn("memory_cold_copy_left", { error });
       }
     },
 
     async add(scope, input) {
-      const store = open(scope);
-      const hash = await contentHash(input.message);
-      const existing = await store.findByContent(hash);
-      if (existing?.state === "archived") throw memoryArchived(existing.id);
-      if (existing) return { memory: toMemoryItem(await readOne(store, existing.id)), created: false };
-
-      const [[vector], scored] = await Promise.all([deps.embedder.embed([input.message], scope.signal), perplexityForAdd(scope, input.message)]);
-      if (!vector) throw new Error("the embedder returned no vector");
-      const id = deps.ids.next();
-      const [nearest] = await store.index.search(vector, { topK: 1, filter: (candidate) => candidate !== id });
-      const novelty = noveltyFrom(nearest?.similarity);
-      const record: MemoryRecord = {
-        id,
+      const store = await open(scope);
+      const draft: MemoryDraft = {
+        id: deps.ids.next(),
         message: input.message,
-        perplexity: scored.perplexity,
-        surpriseScore: scored.unavailable ? null : surpriseScore(scored.perplexity, novelty, weights),
-        // Unscored, the formula's own rule for a missing perplexity: it adds nothing.
-        importance: surpriseScore(scored.perplexity, novelty, weights),
         answered: input.answered ? input.answered.slice(-maxAnsweredChars) : null,
         createdAt: deps.clock.now(),
         sessionId: input.sessionId ?? null,
         metadata: input.metadata ?? null,
-        contentHash: hash,
+        contentHash: await contentHash(input.message),
         source: "api",
         restoredAt: null,
       };
-      const outcome = await store.persist(record, vector);
+      const outcome = await remember({ embedder: deps.embedder, weights }, store, draft, { perplexity: () => perplexityForAdd(scope, input.message), signal: scope.signal });
+      if (outcome.status === "stored") return { memory: toMemoryItem(outcome.record), created: true };
       if (outcome.status === "archived") throw memoryArchived(outcome.id);
-      // Lost a race with the same text arriving at the same moment: that one is the memory.
-      if (outcome.status === "duplicate") return { memory: toMemoryItem(await readOne(store, outcome.id)), created: false };
-      return { memory: toMemoryItem(record), created: true };
+      // Remembered already, perhaps by a request with the same text at the same moment: that one is the memory.
+      return { memory: toMemoryItem(await readOne(store, outcome.id)), created: false };
     },
 
     async search(scope, query, options) {
@@ -244,7 +219,7 @@ export function createMemoryService(deps: MemoryServiceDeps): MemoryService {
     },
 
     async stats(scope) {
-      const store = open(scope);
+      const store = await open(scope);
       const [counts, view] = await Promise.all([store.counts(), store.index.view()]);
       return {
         hot: counts.hot,

@@ -4,7 +4,8 @@ import type { Redis } from "ioredis";
  * The Redis side of a memory's life, each step one atomic Lua script so that no reader ever sees
  * half of it. Keys per tenant: the record hash, the timeline (sorted set by created_at: what is
  * listed and what archival selects), the content-hash → id map (exact duplicates), the archived
- * index (id → cold batch: the archive's decision record) and the lock of archive runs.
+ * index (id → cold batch: the archive's decision record) and the lock of archive runs (a
+ * shared/redis-lock.ts lock, which moveToArchive checks).
  *
  * Across Redis and the vector index the order is fixed (see store.ts): a vector is written
  * before its record is listed and removed after it is unlisted, so a crash can leave an unlisted
@@ -88,9 +89,6 @@ if batch then
 end
 return batch
 `;
-
-const releaseLockSource = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const extendLockSource = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 export interface MemoryKeys {
   record(id: string): string;
@@ -182,16 +180,4 @@ export async function runRestore(
 /** The batch that held the forgotten memory, or null when it was not archived. */
 export async function runForgetArchived(redis: Redis, keys: MemoryKeys, id: string): Promise<string | null> {
   return (await redis.eval(forgetArchivedSource, 2, keys.archived, keys.archivedRevision, id)) as string | null;
-}
-
-export async function acquireLock(redis: Redis, key: string, token: string, ttlMs: number): Promise<boolean> {
-  return (await redis.set(key, token, "PX", ttlMs, "NX")) === "OK";
-}
-
-export async function extendLock(redis: Redis, key: string, token: string, ttlMs: number): Promise<boolean> {
-  return (await redis.eval(extendLockSource, 1, key, token, ttlMs)) === 1;
-}
-
-export async function releaseLock(redis: Redis, key: string, token: string): Promise<void> {
-  await redis.eval(releaseLockSource, 1, key, token);
 }

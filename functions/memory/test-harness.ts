@@ -149,7 +149,7 @@ export async function startMemoryHarness(options: MemoryHarnessOptions = {}): Pr
     const started = Date.now();
     const completedKey = `${keys.queuePrefix}:${memoryQueues.capture}:completed`;
     for (;;) {
-      const counts = await readQueueCounts(redis, keys, memoryQueues.capture);
+      const counts = await readQueueCounts(redis, keys, queueNames.memoryCapture, Date.now());
       const completed = await redis.zcard(completedKey);
       if (counts.waiting + counts.active + counts.delayed === 0 && completed + counts.failed >= finished) return { completed, failed: counts.failed };
       if (Date.now() - started > timeoutMs) throw new Error(`scoring not idle within ${timeoutMs} ms: ${JSON.stringify({ ...counts, completed })}`);

@@ -13,6 +13,7 @@ import {
   type ColdStore,
   type ColdStoreStats,
 } from "../../functions/memory/index.js";
+import { tenantPattern } from "../../shared/tenant.js";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -25,7 +26,7 @@ const gunzipAsync = promisify(gunzip);
  *
  * Several processes may share the directory (HTTP server and worker): records files never change
  * once written, and commit files are replaced atomically by rename. Writers (archive runs,
- * restores) are serialized per tenant by a lock in Redis (see functions/memory/archive.ts).
+ * restores) are serialized per tenant by a lock in Redis (see functions/memory/cold-archive.ts).
  */
 export interface FileColdStoreOptions {
   dataDir: string;
@@ -33,8 +34,13 @@ export interface FileColdStoreOptions {
   maxCacheBytes?: number;
 }
 
-/** A tenant, or a tenant and an end user's segment (see functions/memory/owner.ts). */
-const tenantPattern = /^[A-Za-z0-9_-]{1,64}(?:\.u-[0-9a-f]{32})?$/;
+/** The end user's segment of a partition (see functions/memory/owner.ts). */
+const ownerSegmentPattern = /^u-[0-9a-f]{32}$/;
+/** A tenant, or a tenant and an end user's segment: `<tenant>` or `<tenant>.u-<hash>`. */
+const isPartition = (partition: string) => {
+  const [tenant = "", segment, ...rest] = partition.split(".");
+  return tenantPattern.test(tenant) && (segment === undefined || ownerSegmentPattern.test(segment)) && rest.length === 0;
+};
 const batchPattern = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const recordsSuffix = ".jsonl.gz";
 const commitSuffix = ".commit.json";
@@ -85,7 +91,7 @@ export function createFileColdStore(options: FileColdStoreOptions): ColdStore {
 
   const directoryOf = (tenant: string) => {
     // Both become path segments: nothing but a plain name may get through.
-    if (!tenantPattern.test(tenant)) throw new Error(`invalid tenant for cold storage: ${tenant}`);
+    if (!isPartition(tenant)) throw new Error(`invalid tenant for cold storage: ${tenant}`);
     return join(root, tenant);
   };
   const checkBatch = (batchId: string) => {

@@ -34,6 +34,7 @@ import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector
 import { startEngineServer } from "../engine-server.js";
 import { makeLargePdf, makeProse } from "../fixtures/make-pdfs.js";
 import { benchPlatform } from "./platform.js";
+import { jobScope } from "../../functions/request-scope.js";
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -106,11 +107,11 @@ async function benchIngestion(url: string, label: string, embedder: Embedder, pd
     const stopProbe = new AbortController();
     const probe = probeQueryEmbeddings(embedder, stopProbe.signal);
     const started = performance.now();
-    const submitted = await system.library.service.submit(system.redis, "bench", { origin: "upload", filename: "large.pdf" }, pdf);
+    const submitted = await system.library.service.submit(jobScope(system.redis, "bench", { logger: silentLogger }), { origin: "upload", filename: "large.pdf" }, pdf);
     if (submitted.status !== "queued") throw new Error("expected a job");
     const stageStarts = new Map<string, number>();
     for (;;) {
-      const status = await system.library.service.jobStatus(system.redis, "bench", submitted.jobId);
+      const status = await system.library.service.jobStatus(jobScope(system.redis, "bench", { logger: silentLogger }), submitted.jobId);
       if (!stageStarts.has(status.progress.stage)) stageStarts.set(status.progress.stage, performance.now());
       if (status.state === "failed") throw new Error(`ingestion failed: ${JSON.stringify(status.error)}`);
       if (status.state === "completed") {
@@ -200,7 +201,7 @@ async function benchSearch(url: string, size: number, queries: number) {
     const second = reader.library;
     const heapBefore = heapBytes();
     const firstStarted = performance.now();
-    await second.service.search(reader.redis, tenant, { query: "warm", topK: 5 });
+    await second.service.search(jobScope(reader.redis, tenant, { logger: silentLogger }), { query: "warm", topK: 5 });
     const firstSearchS = (performance.now() - firstStarted) / 1000;
     const heapAfter = heapBytes();
 
@@ -210,7 +211,7 @@ async function benchSearch(url: string, size: number, queries: number) {
       const text = query % 4 === 3 ? `REF-${(query * 7919) % size}` : words[query % words.length]!;
       for (const [name, topK] of [["top5", 5], ["top50", 50]] as const) {
         const started = performance.now();
-        await second.service.search(reader.redis, tenant, { query: text, topK });
+        await second.service.search(jobScope(reader.redis, tenant, { logger: silentLogger }), { query: text, topK });
         histograms[name].record(performance.now() - started);
       }
     }

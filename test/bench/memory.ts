@@ -10,6 +10,7 @@
  *
  *   npm run bench -- memory        or        npx tsx test/bench/memory.ts [--sizes 1000,10000]
  */
+import { silentLogger } from "../../shared/logger.js";
 import { Redis } from "ioredis";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
 import { chatFunction } from "../../functions/chat/index.js";
@@ -23,6 +24,7 @@ import { createRedisKeys, type RedisKeys } from "../../shared/redis-keys.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
 import { vectorData } from "../../functions/memory/store.js";
 import { benchPlatform } from "./platform.js";
+import { jobScope } from "../../functions/request-scope.js";
 import { startEngineProcess } from "./processes.js";
 
 const dimension = 512;
@@ -56,7 +58,7 @@ function createSentences(seed: number) {
 }
 
 async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
-  const store = memory.service.open({ tenant, redis });
+  const store = await memory.service.open(jobScope(redis, tenant, { logger: silentLogger }));
   const ids = createIdGenerator();
   const sentence = createSentences(7);
   const now = Date.now();
@@ -86,7 +88,7 @@ async function benchSearch(redis: Redis, sizes: number[], queries: number) {
     await seedMemories(redis, memoryFor(redis, keys), tenant, size, random);
     // Another process: its first search loads the replica, later ones only ask Redis for changes.
     const reader = memoryFor(redis, keys);
-    const scope = { tenant, redis };
+    const scope = jobScope(redis, tenant, { logger: silentLogger });
     const questions = createSentences(99);
     // A question: common words touch long postings lists, rare ones short ones.
     const query = () => ({ text: `What did I say about ${questions(5)}?`, vector: random(dimension) });

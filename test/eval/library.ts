@@ -24,6 +24,7 @@ import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector
 import { benchPlatform } from "../bench/platform.js";
 import { createCachingEmbedder } from "./embedding-cache.js";
 import { defaultCacheDir, loadCorpus, type EvalQuery, type QuerySet } from "./library-corpus.js";
+import { jobScope } from "../../functions/request-scope.js";
 
 const topK = 5;
 const tenant = "eval";
@@ -66,7 +67,7 @@ async function measureLibrary(): Promise<{ table: string; results: Record<string
     const fileOf = new Map<string, string>();
     const ingestStarted = performance.now();
     for (const [file, bytes] of corpus) {
-      const submitted = await library.service.submit(redis, tenant, { origin: "upload", filename: file }, bytes);
+      const submitted = await library.service.submit(jobScope(redis, tenant, { logger: silentLogger }), { origin: "upload", filename: file }, bytes);
       fileOf.set(submitted.documentId, file);
       if (submitted.status === "queued") await waitForJob(library.service, redis, submitted.jobId);
     }
@@ -91,7 +92,7 @@ async function measureLibrary(): Promise<{ table: string; results: Record<string
     for (const query of set.queries) {
       const [vector] = await embedder.embed([query.query]);
       const lists: Record<Ranker, { document_id: string; page: number | null }[]> = {
-        archive: (await library.service.searchHits(redis, tenant, { query: query.query, topK })).map((hit) => hit.chunk),
+        archive: (await library.service.searchHits(jobScope(redis, tenant, { logger: silentLogger }), { query: query.query, topK })).map((hit) => hit.chunk),
         bm25: plain.bm25.search(query.query, { topK }).flatMap((hit) => chunkOf(hit.id) ?? []),
         vector: view.search(vector!, { topK }).flatMap((match) => decodeChunk(match.data) ?? []),
       };
@@ -112,7 +113,7 @@ async function measureLibrary(): Promise<{ table: string; results: Record<string
       const rows = perQuery.filter((row) => kind === "all" || row.kind === kind);
       summary[kind] = Object.fromEntries(rankers.map((ranker) => [ranker, score(rows.map((row) => row.ranks[ranker]))])) as Record<Ranker, Scores>;
     }
-    const chunks = (await library.service.stats(redis, tenant)).chunks;
+    const chunks = (await library.service.stats(jobScope(redis, tenant, { logger: silentLogger }))).chunks;
     return {
       table: formatTable(summary, { documents: corpus.size, chunks, queries: set.queries.length, ingestSeconds }),
       results: { query_set: setPath, documents: [...corpus.keys()], chunks, ingest_s: Math.round(ingestSeconds), top_k: topK, summary, queries: perQuery },
@@ -152,7 +153,7 @@ function formatTable(summary: Record<string, Record<Ranker, Scores>>, run: { doc
 
 async function waitForJob(service: LibraryService, redis: Redis, jobId: string) {
   for (;;) {
-    const status = await service.jobStatus(redis, tenant, jobId);
+    const status = await service.jobStatus(jobScope(redis, tenant, { logger: silentLogger }), jobId);
     if (status.state === "completed") return;
     if (status.state === "failed") throw new Error(`ingestion failed: ${JSON.stringify(status.error)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -1,6 +1,6 @@
 import { messageOf, type Api } from "../api.js";
 import { field, formatBytes, formatTime, h, replaceChildren } from "../dom.js";
-import type { ArchiveStats } from "../../../../memory/archive.js";
+import type { ColdArchiveStats } from "../../../../memory/cold-archive.js";
 import type { MemoryItem as ArchivedMemory } from "../../../../memory/records.js";
 import { itemsOrEmpty } from "./parts.js";
 
@@ -15,7 +15,7 @@ export function createArchiveTier(api: Api, announce: (message: string) => void,
 
   async function refresh() {
     try {
-      const stats = await api.json<ArchiveStats>("/memories/archive/stats");
+      const stats = await api.json<ColdArchiveStats>("/memories/archive/stats");
       figures.textContent =
         `${stats.archived} archived memories` +
         (stats.cold_store ? ` in ${stats.batches ?? 0} batches (${formatBytes(stats.bytes ?? 0)}, ${stats.cold_store})` : " (no cold store on this runtime)") +

@@ -38,7 +38,7 @@ export interface LibraryDeps {
 }
 
 /** The pieces routes, jobs, retriever and drop folder share. */
-export interface LibraryContext {
+export interface LibraryParts {
   deps: LibraryDeps;
   keys: LibraryKeys;
   store: LibraryStore;
@@ -51,7 +51,7 @@ export interface LibraryContext {
 
 export const libraryCollection = "library";
 
-export function createLibraryContext(deps: LibraryDeps): LibraryContext {
+export function createLibraryParts(deps: LibraryDeps): LibraryParts {
   const keys = libraryKeys(deps.keys);
   return {
     deps,

@@ -2,16 +2,17 @@ import type { MemoryConfig } from "./config.js";
 import type { IdGenerator } from "../../shared/clock.js";
 import { serviceUnavailable } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { extendLock } from "../../shared/redis-lock.js";
 import type { VectorFollower } from "../../shared/vector-index/index.js";
 import type { ArchivedMemory, ColdStore } from "./cold-store.js";
 import type { MemoryRecord } from "./records.js";
-import { extendLock, runMoveToArchive } from "./store-scripts.js";
+import { runMoveToArchive } from "./store-scripts.js";
 import { bumpArchivedRevision } from "./cold-search.js";
 import { decodeEntryData, encodeEntryData } from "./lexical.js";
 import { coldPartitionFor } from "./owner.js";
 import type { MemoryStore } from "./store.js";
 
-export interface ArchiveRunResult {
+export interface ColdArchiveRunResult {
   archived: number;
   kept_in_redis: number;
   batches: number;
@@ -25,7 +26,7 @@ export interface ArchiveRunResult {
   reindexed: number;
 }
 
-export interface ArchiveRunDeps {
+export interface ColdArchiveRunDeps {
   ids: IdGenerator;
   config: Pick<MemoryConfig, "archive">;
   logger: Logger;
@@ -52,7 +53,7 @@ const orphanGraceMs = 3600 * 1000;
  * A crash anywhere leaves either memories still hot (their pending batch is discarded next run)
  * or memories recorded as archived in a batch the next run commits: nothing lost, nothing twice.
  */
-export async function archiveTenant(deps: ArchiveRunDeps, store: MemoryStore, token: string, now: number): Promise<ArchiveRunResult> {
+export async function archiveTenant(deps: ColdArchiveRunDeps, store: MemoryStore, token: string, now: number): Promise<ColdArchiveRunResult> {
   const { coldStore } = deps;
   const partition = coldPartitionFor(store.owner);
   const recovered = await settlePending(deps, store);
@@ -84,7 +85,7 @@ export async function archiveTenant(deps: ArchiveRunDeps, store: MemoryStore, to
 const lockLost = (tenant: string) =>
   serviceUnavailable(`The archive run for "${tenant}" lost its lock (it ran longer than the lock lives); run it again`, { code: "archive_lock_lost" });
 
-async function settlePending(deps: ArchiveRunDeps, store: MemoryStore): Promise<ArchiveRunResult["recovered"]> {
+async function settlePending(deps: ColdArchiveRunDeps, store: MemoryStore): Promise<ColdArchiveRunResult["recovered"]> {
   const recovered = { committed: 0, discarded: 0 };
   const partition = coldPartitionFor(store.owner);
   for (const batch of await deps.coldStore.pending(partition)) {
@@ -104,7 +105,7 @@ async function settlePending(deps: ArchiveRunDeps, store: MemoryStore): Promise<
   return recovered;
 }
 
-async function purgeUnnamedCopies(deps: ArchiveRunDeps, store: MemoryStore): Promise<number> {
+async function purgeUnnamedCopies(deps: ColdArchiveRunDeps, store: MemoryStore): Promise<number> {
   const partition = coldPartitionFor(store.owner);
   const entries = await deps.coldStore.list(partition);
   const unnamed: { id: string; batchId: string }[] = [];
@@ -183,7 +184,7 @@ async function reindexLegacy(store: MemoryStore, ids: readonly string[], now: nu
  * Least important first (then oldest). Only the first (total − keepRecent) ranks by time can
  * qualify, so the newest K never do.
  */
-async function selectForArchive(deps: ArchiveRunDeps, store: MemoryStore, now: number): Promise<string[]> {
+async function selectForArchive(deps: ColdArchiveRunDeps, store: MemoryStore, now: number): Promise<string[]> {
   const { days, keepRecent } = deps.config.archive;
   const cutoff = now - days * dayMs;
   const eligible = (await store.redis.zcard(store.keys.timeline)) - keepRecent;
@@ -244,7 +245,7 @@ export function fromArchivedMemory(archived: ArchivedMemory, restoredAt: number)
 }
 
 /** Records with the exact vectors the index holds; a listed memory without one (never expected) is re-embedded. */
-async function toArchived(deps: ArchiveRunDeps, store: MemoryStore, ids: readonly string[], now: number): Promise<ArchivedMemory[]> {
+async function toArchived(deps: ColdArchiveRunDeps, store: MemoryStore, ids: readonly string[], now: number): Promise<ArchivedMemory[]> {
   const [records, view] = await Promise.all([store.read(ids), store.index.view()]);
   const present = records.filter((record): record is MemoryRecord => record !== undefined);
   const embedderId = view.recorded?.embedder ?? deps.embedder.id;

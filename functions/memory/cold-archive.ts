@@ -3,18 +3,18 @@ import type { IdGenerator } from "../../shared/clock.js";
 import type { MemoryConfig } from "./config.js";
 import { AppError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
+import { withLock } from "../../shared/redis-lock.js";
 import { defaultEndUser } from "../chat/index.js";
-import { archiveTenant, fromArchivedMemory, type ArchiveRunResult } from "./archive-run.js";
+import type { RequestScope } from "../request-scope.js";
+import { archiveTenant, fromArchivedMemory, type ColdArchiveRunResult } from "./cold-archive-run.js";
 import type { ColdStore } from "./cold-store.js";
 import { memoryIdPattern } from "./identity.js";
 import { coldPartitionFor, ownerOf, type MemoryOwner } from "./owner.js";
 import { encodeRecord } from "./records.js";
-import type { MemoryScope } from "./service.js";
-import { defaultArchiveLockTtlMs, withArchiveLock } from "./archive-lock.js";
 import { runRestore } from "./store-scripts.js";
 import { memoryKeysFor, openMemoryStore, vectorData, type MemoryStoreDeps } from "./store.js";
 
-export interface ArchiveServiceDeps extends MemoryStoreDeps {
+export interface ColdArchiveDeps extends MemoryStoreDeps {
   ids: IdGenerator;
   config: Pick<MemoryConfig, "archive">;
   logger: Logger;
@@ -26,7 +26,7 @@ export interface ArchiveServiceDeps extends MemoryStoreDeps {
   lockTtlMs?: number;
 }
 
-export interface ArchiveStats {
+export interface ColdArchiveStats {
   archived: number;
   cold_store: string | null;
   batches: number | null;
@@ -34,19 +34,19 @@ export interface ArchiveStats {
   oldest_created_at: string | null;
   newest_created_at: string | null;
   bytes: number | null;
-  last_run: (ArchiveRunResult & { finished_at: string }) | null;
+  last_run: (ColdArchiveRunResult & { finished_at: string }) | null;
 }
 
-export interface ArchiveService {
+export interface ColdArchive {
   readonly available: boolean;
-  run(scope: MemoryScope, now: number): Promise<ArchiveRunResult & { tenant: string }>;
+  run(scope: RequestScope, now: number): Promise<ColdArchiveRunResult & { tenant: string }>;
   /** Every (tenant, end user) that has memories; one whose run is already going is skipped. */
   runAll(redis: Redis, now: number): Promise<{ tenants: number; users: number; archived: number; skipped: number; failed: number }>;
-  stats(scope: MemoryScope): Promise<ArchiveStats>;
-  restore(scope: MemoryScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
+  stats(scope: RequestScope): Promise<ColdArchiveStats>;
+  restore(scope: RequestScope, ids: readonly string[]): Promise<{ restored: string[]; not_found: string[] }>;
 }
 
-export const archiveUnavailable = () =>
+export const coldArchiveUnavailable = () =>
   new AppError({
     code: "archive_unavailable",
     status: 501,
@@ -56,7 +56,7 @@ export const archiveUnavailable = () =>
       "(`npm start` or infra/node), which archive daily at ARCHIVE_HOUR. GET /memories/archive/stats works everywhere.",
   });
 
-const archiveBusy = (tenant: string) =>
+const coldArchiveBusy = (tenant: string) =>
   new AppError({
     code: "archive_busy",
     status: 409,
@@ -66,19 +66,27 @@ const archiveBusy = (tenant: string) =>
     headers: { "Retry-After": "5" },
   });
 
+/**
+ * An owner's archive lock lives this long without renewal. Renewed while its holder works, so a
+ * holder that crashes loses it within one TTL and the next run or restore proceeds; no one waits
+ * out a long TTL for a process that is gone. A live holder that loses it anyway (a pause longer
+ * than the TTL) finds out at its next renewal inside the run (cold-archive-run.ts) and stops.
+ */
+export const defaultArchiveLockTtlMs = 30_000;
 
-export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
+export function createColdArchive(deps: ColdArchiveDeps): ColdArchive {
   const lockTtlMs = deps.lockTtlMs ?? defaultArchiveLockTtlMs;
 
   const requireColdStore = (): ColdStore => {
-    if (!deps.coldStore) throw archiveUnavailable();
+    if (!deps.coldStore) throw coldArchiveUnavailable();
     return deps.coldStore;
   };
 
   /** Runs `work` holding the owner's archive lock, which also keeps restores out of a run's way. */
   const locked = async <Result>(redis: Redis, owner: MemoryOwner, work: (token: string) => Promise<Result>): Promise<Result | "busy"> => {
     const token = deps.ids.next();
-    return withArchiveLock(redis, memoryKeysFor(deps.keys, owner).lock, token, lockTtlMs, () => work(token));
+    const outcome = await withLock(redis, memoryKeysFor(deps.keys, owner).lock, { ttlMs: lockTtlMs, token, renew: true }, () => work(token));
+    return outcome.acquired ? outcome.result : "busy";
   };
 
   const runOwner = async (redis: Redis, owner: MemoryOwner, now: number) => {
@@ -96,8 +104,8 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
     available: deps.coldStore !== undefined,
 
     async run(scope, now) {
-      const result = await runOwner(scope.redis, ownerOf(scope), now);
-      if (result === "busy") throw archiveBusy(scope.tenant);
+      const result = await runOwner(await scope.redis(), ownerOf(scope), now);
+      if (result === "busy") throw coldArchiveBusy(scope.tenant);
       return { tenant: scope.tenant, ...result };
     },
 
@@ -126,8 +134,9 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
 
     async stats(scope) {
       const owner = ownerOf(scope);
-      const store = openMemoryStore(deps, scope.redis, owner);
-      const [counts, lastRun, cold] = await Promise.all([store.counts(), scope.redis.get(lastRunKey(owner)), deps.coldStore?.stats(coldPartitionFor(owner))]);
+      const redis = await scope.redis();
+      const store = openMemoryStore(deps, redis, owner);
+      const [counts, lastRun, cold] = await Promise.all([store.counts(), redis.get(lastRunKey(owner)), deps.coldStore?.stats(coldPartitionFor(owner))]);
       const iso = (value: number | null | undefined) => (value === null || value === undefined ? null : new Date(value).toISOString());
       return {
         archived: counts.archived,
@@ -137,7 +146,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         oldest_created_at: iso(cold?.oldestCreatedAt),
         newest_created_at: iso(cold?.newestCreatedAt),
         bytes: cold?.bytes ?? null,
-        last_run: lastRun ? (JSON.parse(lastRun) as ArchiveStats["last_run"]) : null,
+        last_run: lastRun ? (JSON.parse(lastRun) as ColdArchiveStats["last_run"]) : null,
       };
     },
 
@@ -146,10 +155,11 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
       const unique = [...new Set(ids)];
       const owner = ownerOf(scope);
       const partition = coldPartitionFor(owner);
-      const outcome = await locked(scope.redis, owner, async () => {
-        const store = openMemoryStore(deps, scope.redis, owner);
+      const redis = await scope.redis();
+      const outcome = await locked(redis, owner, async () => {
+        const store = openMemoryStore(deps, redis, owner);
         const candidates = unique.filter((id) => memoryIdPattern.test(id));
-        const owners = candidates.length > 0 ? await scope.redis.hmget(store.keys.archived, ...candidates) : [];
+        const owners = candidates.length > 0 ? await redis.hmget(store.keys.archived, ...candidates) : [];
         const wanted = new Map(candidates.flatMap((id, position) => (owners[position] ? [[id, owners[position]] as const] : [])));
         const entries = (await coldStore.get(partition, [...wanted.keys()])).filter((entry) => wanted.get(entry.record.id) === entry.batchId);
         if (entries.length < wanted.size) deps.logger.error("memory_restore_missing", { missing: wanted.size - entries.length });
@@ -165,7 +175,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         const restored: { id: string; batchId: string }[] = [];
         for (const entry of entries) {
           const record = fromArchivedMemory(entry.record, now);
-          const done = await runRestore(scope.redis, store.keys, {
+          const done = await runRestore(redis, store.keys, {
             id: record.id,
             batchId: entry.batchId,
             createdAt: record.createdAt,
@@ -180,7 +190,7 @@ export function createArchiveService(deps: ArchiveServiceDeps): ArchiveService {
         await coldStore.remove(partition, restored);
         return restored.map((entry) => entry.id);
       });
-      if (outcome === "busy") throw archiveBusy(scope.tenant);
+      if (outcome === "busy") throw coldArchiveBusy(scope.tenant);
       const restoredIds = new Set(outcome);
       return { restored: outcome, not_found: unique.filter((id) => !restoredIds.has(id)) };
     },

@@ -4,7 +4,8 @@ import { createIdGenerator } from "../../shared/clock.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
-import { createArchiveService, type ArchiveService } from "./archive.js";
+import { jobScope } from "../request-scope.js";
+import { createColdArchive, type ColdArchive } from "./cold-archive.js";
 import type { ColdStore } from "./cold-store.js";
 import { createArchiveProcessor } from "./jobs.js";
 import { createTurnScorer } from "./scorer.js";
@@ -25,11 +26,11 @@ afterAll(async () => {
 });
 
 const unique = () => crypto.randomUUID().slice(0, 8);
-const scope = (tenant: string) => ({ tenant, redis: harness.redis });
+const scope = (tenant: string) => jobScope(harness.redis, tenant, { logger: silentLogger });
 
-/** An archive service over the harness's Redis and files, with `wrap` around the cold store (to inject crashes). */
-function archiveWith(wrap: (files: ColdStore) => ColdStore = (files) => files): ArchiveService {
-  return createArchiveService({
+/** A cold archive over the harness's Redis and files, with `wrap` around the cold store (to inject crashes). */
+function archiveWith(wrap: (files: ColdStore) => ColdStore = (files) => files): ColdArchive {
+  return createColdArchive({
     ...harness,
     replicas: createVectorReplicaCache(),
     ids: createIdGenerator(clock),
@@ -53,25 +54,25 @@ async function seed(tenant: string, days: readonly number[]) {
 }
 
 const hotIds = async (tenant: string) => (await harness.memory.service.list(scope(tenant), { limit: 100, offset: 0 })).memories.map((memory) => memory.id);
-const vectorOf = async (tenant: string, id: string) => (await harness.memory.service.open(scope(tenant)).index.get(id))?.vector;
+const vectorOf = async (tenant: string, id: string) => (await (await harness.memory.service.open(scope(tenant))).index.get(id))?.vector;
 
 describe("archival (injected clock)", () => {
   it("moves exactly the memories older than ARCHIVE_DAYS beyond the ARCHIVE_KEEP_RECENT newest, with their embeddings", async () => {
     const tenant = `t-${unique()}`;
     const [m0, m1, m2, m3, m4] = await seed(tenant, [0, 1, 2, 3, 40]);
     // m1 gets a vector no embedder would make: only a true round trip through cold storage brings it back.
-    const store = harness.memory.service.open(scope(tenant));
+    const store = await harness.memory.service.open(scope(tenant));
     const stamp = (await store.index.get(m1!.id))?.data;
     await store.index.apply({ upsert: [{ id: m1!.id, vector: createRandomVectors(5)(384), data: stamp }] });
     const vectors = { m0: await vectorOf(tenant, m0!.id), m1: await vectorOf(tenant, m1!.id) };
     clock.set(start + 45 * day);
-    const result = await harness.memory.archive.run(scope(tenant), clock.now());
+    const result = await harness.memory.coldArchive.run(scope(tenant), clock.now());
     // m2 and m3 are old too, but among the 3 newest; m4 is young.
     expect(result).toMatchObject({ tenant, archived: 2, kept_in_redis: 3, batches: 1, recovered: { committed: 0, discarded: 0 } });
     expect(await hotIds(tenant)).toEqual([m4!.id, m3!.id, m2!.id]);
     expect(await vectorOf(tenant, m0!.id)).toBeUndefined();
     expect(await harness.memory.service.stats(scope(tenant))).toMatchObject({ hot: 3, archived: 2, total: 5 });
-    expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 2, cold_store: "files", batches: 1, pending_batches: 0, last_run: { archived: 2 } });
+    expect(await harness.memory.coldArchive.stats(scope(tenant))).toMatchObject({ archived: 2, cold_store: "files", batches: 1, pending_batches: 0, last_run: { archived: 2 } });
 
     // Archive search is semantic (an embedding search, not a substring match).
     const found = await harness.memory.service.search(scope(tenant), "Who kept the lighthouses of Maine?", { topK: 5, tier: "cold" });
@@ -79,22 +80,22 @@ describe("archival (injected clock)", () => {
     expect(found.memories.map((memory) => memory.id).sort()).toEqual([m0!.id, m1!.id].sort());
 
     // Restore: back in hot storage with the identical vector, and it stays hot on the next run.
-    expect(await harness.memory.archive.restore(scope(tenant), [m0!.id, "01NOTAREALID0000000000000Z"])).toEqual({ restored: [m0!.id], not_found: ["01NOTAREALID0000000000000Z"] });
+    expect(await harness.memory.coldArchive.restore(scope(tenant), [m0!.id, "01NOTAREALID0000000000000Z"])).toEqual({ restored: [m0!.id], not_found: ["01NOTAREALID0000000000000Z"] });
     expect(Array.from((await vectorOf(tenant, m0!.id))!)).toEqual(Array.from(vectors.m0!));
     expect(await harness.memory.service.get(scope(tenant), m0!.id)).toEqual(m0);
     expect((await harness.memory.service.search(scope(tenant), "lighthouse keepers in Maine", { topK: 1 })).memories[0]?.id).toBe(m0!.id);
-    expect((await harness.memory.archive.run(scope(tenant), clock.now())).archived).toBe(0);
+    expect((await harness.memory.coldArchive.run(scope(tenant), clock.now())).archived).toBe(0);
     expect((await harness.memory.service.search(scope(tenant), "lighthouse keepers in Maine", { topK: 5, tier: "cold" })).memories.map((memory) => memory.id)).toEqual([m1!.id]);
-    expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 1 });
+    expect(await harness.memory.coldArchive.stats(scope(tenant))).toMatchObject({ archived: 1 });
 
     // Exact duplicates stay duplicates across tiers.
     await expect(harness.memory.service.add(scope(tenant), { message: m1!.message })).rejects.toMatchObject({ status: 409, code: "memory_archived" });
-    const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache(), logger: silentLogger });
-    expect(await scoreTurn(harness.redis, { tenant, sessionId: "", message: m1!.message, turnId: unique(), capturedAt: clock.now() })).toMatchObject({ stored: false, reason: "archived_duplicate", id: m1!.id });
+    const scoreTurn = createTurnScorer({ ...harness, replicas: createVectorReplicaCache() });
+    expect(await scoreTurn(scope(tenant), { tenant, sessionId: "", message: m1!.message, turnId: unique(), capturedAt: clock.now() })).toMatchObject({ stored: false, reason: "archived_duplicate", id: m1!.id });
     // And a second restore of the same id changes nothing.
-    expect((await harness.memory.archive.restore(scope(tenant), [m1!.id])).restored).toEqual([m1!.id]);
+    expect((await harness.memory.coldArchive.restore(scope(tenant), [m1!.id])).restored).toEqual([m1!.id]);
     expect(Array.from((await vectorOf(tenant, m1!.id))!)).toEqual(Array.from(vectors.m1!));
-    expect(await harness.memory.archive.restore(scope(tenant), [m1!.id])).toEqual({ restored: [], not_found: [m1!.id] });
+    expect(await harness.memory.coldArchive.restore(scope(tenant), [m1!.id])).toEqual({ restored: [], not_found: [m1!.id] });
   });
 
   it("loses nothing and duplicates nothing when the run dies between the cold write and the Redis delete", async () => {
@@ -166,20 +167,20 @@ describe("archival (injected clock)", () => {
     const tenant = `t-${unique()}`;
     const [oldest, second] = await seed(tenant, [0, 1, 50, 51, 52]);
     clock.set(start + 60 * day);
-    await harness.memory.archive.run(scope(tenant), clock.now());
+    await harness.memory.coldArchive.run(scope(tenant), clock.now());
     await harness.memory.service.remove(scope(tenant), oldest!.id);
     expect((await harness.memory.service.search(scope(tenant), oldest!.message, { topK: 10, tier: "cold" })).memories.map((memory) => memory.id)).toEqual([second!.id]);
-    expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 1, batches: 1 });
+    expect(await harness.memory.coldArchive.stats(scope(tenant))).toMatchObject({ archived: 1, batches: 1 });
     await expect(harness.memory.service.remove(scope(tenant), oldest!.id)).rejects.toMatchObject({ status: 404 });
-    expect(await harness.memory.archive.restore(scope(tenant), [oldest!.id])).toEqual({ restored: [], not_found: [oldest!.id] });
+    expect(await harness.memory.coldArchive.restore(scope(tenant), [oldest!.id])).toEqual({ restored: [], not_found: [oldest!.id] });
     expect((await harness.memory.service.add(scope(tenant), { message: oldest!.message })).created).toBe(true);
     // Without a cold store (Workers) the memory is forgotten all the same; the copy goes on the next run.
     const workers = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix, coldStore: false });
     try {
-      await workers.memory.service.remove({ tenant, redis: workers.redis }, second!.id);
+      await workers.memory.service.remove(jobScope(workers.redis, tenant, { logger: silentLogger }), second!.id);
       expect((await harness.memory.service.search(scope(tenant), second!.message, { topK: 10, tier: "cold" })).memories).toEqual([]);
-      expect(await harness.memory.archive.run(scope(tenant), clock.now())).toMatchObject({ purged_copies: 1 });
-      expect(await harness.memory.archive.stats(scope(tenant))).toMatchObject({ archived: 0, batches: 0 });
+      expect(await harness.memory.coldArchive.run(scope(tenant), clock.now())).toMatchObject({ purged_copies: 1 });
+      expect(await harness.memory.coldArchive.stats(scope(tenant))).toMatchObject({ archived: 0, batches: 0 });
     } finally {
       await workers.close();
     }
@@ -188,7 +189,7 @@ describe("archival (injected clock)", () => {
   it("sweeps vectors left without a memory once they are old enough", async () => {
     const tenant = `t-${unique()}`;
     await seed(tenant, [0]);
-    const store = harness.memory.service.open(scope(tenant));
+    const store = await harness.memory.service.open(scope(tenant));
     const [vector] = await harness.embedder.embed(["a thought whose record was never written"]);
     await store.index.apply({
       upsert: [
@@ -196,7 +197,7 @@ describe("archival (injected clock)", () => {
         { id: "01INFLIGHT0000000000000000", vector: vector!, data: vectorData(clock.now(), { message: "in flight", answered: null, sessionId: null, importance: 0 }) },
       ],
     });
-    expect(await harness.memory.archive.run(scope(tenant), clock.now())).toMatchObject({ swept_vectors: 1 });
+    expect(await harness.memory.coldArchive.run(scope(tenant), clock.now())).toMatchObject({ swept_vectors: 1 });
     expect(await store.index.get("01ABANDONED000000000000000")).toBeUndefined();
     expect(await store.index.get("01INFLIGHT0000000000000000")).toBeDefined();
   });
@@ -208,10 +209,10 @@ describe("archival (injected clock)", () => {
     const lock = `${harness.prefix}:t:${alice}:memory-archive-lock`;
     await harness.redis.set(lock, "someone-else", "PX", 60_000);
     clock.set(start + 90 * day);
-    await expect(harness.memory.archive.run(scope(alice), clock.now())).rejects.toMatchObject({ status: 409, code: "archive_busy" });
+    await expect(harness.memory.coldArchive.run(scope(alice), clock.now())).rejects.toMatchObject({ status: 409, code: "archive_busy" });
     await harness.redis.del(lock);
 
-    const daily = createArchiveProcessor({ archive: harness.memory.archive, redis: { acquire: async () => ({ redis: harness.redis, release: async () => undefined }) }, clock });
+    const daily = createArchiveProcessor({ archive: harness.memory.coldArchive, redis: { acquire: async () => ({ redis: harness.redis, release: async () => undefined }) }, clock });
     const totals = await daily({ name: "archive-all-tenants", data: {}, attemptsMade: 0 });
     expect(totals.archived).toBeGreaterThanOrEqual(3);
     expect(await harness.memory.service.stats(scope(alice))).toMatchObject({ hot: 3, archived: 2 });
@@ -222,9 +223,9 @@ describe("archival (injected clock)", () => {
     const workers = await startMemoryHarness({ engineUrl: harness.engineUrl, prefix: harness.prefix, coldStore: false });
     try {
       const tenant = `t-${unique()}`;
-      await expect(workers.memory.archive.run({ tenant, redis: workers.redis }, Date.now())).rejects.toMatchObject({ status: 501, code: "archive_unavailable" });
-      expect(workers.memory.archive.available).toBe(false);
-      expect(await workers.memory.archive.stats({ tenant, redis: workers.redis })).toMatchObject({ archived: 0, cold_store: null });
+      await expect(workers.memory.coldArchive.run(jobScope(workers.redis, tenant, { logger: silentLogger }), Date.now())).rejects.toMatchObject({ status: 501, code: "archive_unavailable" });
+      expect(workers.memory.coldArchive.available).toBe(false);
+      expect(await workers.memory.coldArchive.stats(jobScope(workers.redis, tenant, { logger: silentLogger }))).toMatchObject({ archived: 0, cold_store: null });
       expect(workers.memory.jobs.map((job) => job.queue)).toEqual(["memory-capture"]);
     } finally {
       await workers.close();
