@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { MemoryItem } from "../../functions/memory/index.js";
 import { jsonBody, withKey, type ContractTarget } from "./target.js";
 
 /**
@@ -8,16 +9,8 @@ import { jsonBody, withKey, type ContractTarget } from "./target.js";
  */
 export type MemoryContractTarget = ContractTarget;
 
-interface Item {
-  id: string;
-  message: string;
-  perplexity: number | null;
-  surprise_score: number | null;
-  created_at: string;
-  session_id: string | null;
-  metadata: Record<string, unknown> | null;
-  similarity?: number;
-}
+/** The API's memory item as a client reads it (the wire shape is memory's own type). */
+type Item = MemoryItem & { similarity?: number };
 
 const nonce = () => crypto.randomUUID().slice(0, 8);
 
