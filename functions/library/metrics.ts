@@ -1,4 +1,4 @@
-import type { MetricsSource } from "../health/metrics-source.js";
+import type { MetricsSource } from "../health/index.js";
 
 /**
  * Library figures for `/metrics`: deployment-wide ingestion counters kept in Redis by the jobs

@@ -3,8 +3,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { MemoryConfig } from "./config.js";
 import { memoryQueues } from "./queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
-import type { Gauge, MetricsSource } from "../health/metrics-source.js";
-import { readQueueCounts, type QueueCounts } from "../health/queue-check.js";
+import { readQueueCounts, type Gauge, type MetricsSource, type QueueCounts } from "../health/index.js";
 import { defaultEndUser } from "../chat/index.js";
 import { memoryKeysFor } from "./store.js";
 

@@ -1,6 +1,6 @@
+import type { HealthCheck } from "../health/index.js";
 import type { Clock } from "../../shared/clock.js";
 import { isAppError } from "../../shared/errors.js";
-import type { HealthCheck } from "../health/checks.js";
 import type { SandboxLanguage } from "./backend.js";
 import type { SandboxService } from "./service.js";
 

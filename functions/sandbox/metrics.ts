@@ -1,4 +1,4 @@
-import { histogramSamples, type Gauge, type MetricsSource } from "../health/metrics-source.js";
+import { histogramSamples, type Gauge, type MetricsSource } from "../health/index.js";
 import { sandboxStatuses, type SandboxService } from "./service.js";
 
 const bounds = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];

@@ -1,5 +1,5 @@
+import type { CheckResult, HealthCheck } from "../health/index.js";
 import type { Clock } from "../../shared/clock.js";
-import type { CheckResult, HealthCheck } from "../health/checks.js";
 import type { VoiceBackend } from "./backend.js";
 
 /** Words both backends say and hear reliably; the check passes when most of them come back. */

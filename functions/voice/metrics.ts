@@ -1,5 +1,5 @@
+import type { Gauge, MetricsSource } from "../health/index.js";
 import { createHistogram, type Histogram } from "../../shared/histogram.js";
-import type { Gauge, MetricsSource } from "../health/metrics-source.js";
 import type { BackendName } from "./backend.js";
 
 export type VoiceOperation = "transcribe" | "synthesize";

@@ -10,7 +10,7 @@ import { silentLogger } from "../../shared/logger.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { testRedis } from "../redis.js";
 import { createApp } from "../../functions/app.js";
-import type { PoolProbe } from "../../functions/health/inference-check.js";
+import type { PoolProbe } from "../../functions/health/index.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
