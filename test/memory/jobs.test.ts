@@ -1,12 +1,12 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEngineServer } from "../../test/engine-server.js";
+import { startEngineServer } from "../engine-server.js";
 import { silentLogger } from "../../shared/logger.js";
 import { queueNames } from "../../shared/queues.js";
-import type { CapturedTurn } from "../chat/index.js";
-import { jobScope } from "../request-scope.js";
-import { archiveSchedulerId } from "./jobs.js";
-import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
+import type { CapturedTurn } from "../../functions/chat/index.js";
+import { jobScope } from "../../functions/request-scope.js";
+import { archiveSchedulerId } from "../../functions/memory/jobs.js";
+import { startMemoryHarness, type MemoryHarness } from "../harness.js";
 
 let engine: Awaited<ReturnType<typeof startEngineServer>>;
 let harness: MemoryHarness;

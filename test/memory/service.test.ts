@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdGenerator } from "../../shared/clock.js";
 import { silentLogger } from "../../shared/logger.js";
 import { createVectorReplicaCache } from "../../shared/vector-index/index.js";
-import { jobScope } from "../request-scope.js";
-import { createCaptureProcessor } from "./jobs.js";
-import { createTurnScorer, type CaptureJobData } from "./scorer.js";
-import { createMemoryService } from "./service.js";
-import { openMemoryStore } from "./store.js";
-import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
+import { jobScope } from "../../functions/request-scope.js";
+import { createCaptureProcessor } from "../../functions/memory/jobs.js";
+import { createTurnScorer, type CaptureJobData } from "../../functions/memory/scorer.js";
+import { createMemoryService } from "../../functions/memory/service.js";
+import { openMemoryStore } from "../../functions/memory/store.js";
+import { startMemoryHarness, type MemoryHarness } from "../harness.js";
 
 let harness: MemoryHarness;
 beforeAll(async () => {
