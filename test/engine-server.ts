@@ -15,17 +15,23 @@ export const isGenerationProbe = (request: ReceivedRequest) =>
 /**
  * The emulated engine on a real port, as a vLLM server would be. With `record`, every JSON body
  * that reaches it is kept in `received`: what a recording engine in front of vLLM would see.
+ * `stage` answers the paths a test stages (a failing or silent `/v1/rerank`); the engine the rest.
  */
-export async function startEngineServer(options: EmulatedEngineOptions = {}, port?: number, extra: { record?: boolean } = {}) {
+export async function startEngineServer(
+  options: EmulatedEngineOptions = {},
+  port?: number,
+  extra: { record?: boolean; stage?: Record<string, (request: Request) => Promise<Response>> } = {},
+) {
   const engine = createEmulatedEngine(options);
   const listenPort = port ?? (await freePort());
   const received: ReceivedRequest[] = [];
+  const answer = (request: Request) => extra.stage?.[new URL(request.url).pathname]?.(request) ?? engine.fetch(request);
   const fetch = extra.record
     ? async (request: Request) => {
         if (request.method === "POST") received.push({ path: new URL(request.url).pathname, body: (await request.clone().json()) as Record<string, unknown> });
-        return engine.fetch(request);
+        return answer(request);
       }
-    : engine.fetch;
+    : answer;
   const server = await new Promise<ServerType>((resolve) => {
     const started = serve({ fetch, hostname: "127.0.0.1", port: listenPort }, () => resolve(started));
   });

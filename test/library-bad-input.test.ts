@@ -5,25 +5,17 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../shared/errors.js";
-import {
-  authorized,
-  createLibraryNode,
-  createWordHashEmbedder,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  uploadDocument,
-  waitForJob,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { authorized, startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { createWordHashEmbedder, searchLibrary, uploadDocument, waitForJob } from "./library/support.js";
 
 const fixture = async (name: string) => new Uint8Array(await readFile(new URL(`fixtures/${name}`, import.meta.url)));
 const wordHash = createWordHashEmbedder();
 
-let node: LibraryNode;
+let node: Harness;
 
 beforeAll(async () => {
-  node = createLibraryNode({
-    prefix: `test-${crypto.randomUUID().slice(0, 8)}`,
+  node = await startHarness({
+    functions: ["library"],
     env: { LIBRARY_MAX_UPLOAD_BYTES: "16384" },
     embedder: {
       ...wordHash,
@@ -136,7 +128,7 @@ describe("library: bad documents fail their job", () => {
 
   it("fails a job whose stored upload expired before it ran", async () => {
     // A second "process" whose workers start late, so the blob can expire (be deleted) first.
-    const late = createLibraryNode({ prefix: `test-${crypto.randomUUID().slice(0, 8)}`, embedder: wordHash });
+    const late = await startHarness({ functions: ["library"], embedder: wordHash });
     try {
       const response = await uploadDocument(late.app, keys.alice, "late.txt", "A text that arrives too late.");
       const { job_id: jobId } = await response.json();

@@ -8,17 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watchDropFolder, type DropFolderWatcher } from "../infra/node/drop-folder.js";
 import { silentLogger } from "../shared/logger.js";
-import {
-  authorized,
-  createLibraryNode,
-  createWordHashEmbedder,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { authorized, startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { createWordHashEmbedder, searchLibrary } from "./library/support.js";
 import { reportRareId } from "./fixtures/make-pdfs.js";
 
-let node: LibraryNode;
+let node: Harness;
 let dir: string;
 let watcher: DropFolderWatcher;
 
@@ -26,15 +20,15 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "archive-drop-"));
   let embedded = 0;
   const wordHash = createWordHashEmbedder();
-  node = createLibraryNode({
-    prefix: `test-${crypto.randomUUID().slice(0, 8)}`,
+  node = await startHarness({
+    functions: ["library"],
     // Counts only document text (the page-2 passage of report.pdf), not search queries.
     embedder: { ...wordHash, embed: async (texts) => ((embedded += texts.filter((text) => text.includes("Skellig")).length), wordHash.embed(texts)) },
   });
   embeddedCount = () => embedded;
   await node.startWorkers();
   await writeFile(join(dir, "already-there.md"), "# Inventory\n\nSeven lanterns and a brass telescope.");
-  watcher = watchDropFolder({ dir, tenant: "alice", logger: silentLogger, debounceMs: 50, settleMs: 100, rescanIntervalMs: 1000, ...node.library.dropFolder("alice") });
+  watcher = watchDropFolder({ dir, tenant: "alice", logger: silentLogger, debounceMs: 50, settleMs: 100, rescanIntervalMs: 1000, ...dropFolderOf(node)("alice") });
   await watcher.ready;
 });
 
@@ -45,6 +39,13 @@ afterAll(async () => {
 });
 
 let embeddedCount = () => 0;
+
+/** The library's view for the drop-folder watcher, as infra/node/compose.ts hands it over. */
+function dropFolderOf(harness: Harness) {
+  const dropFolder = harness.fn("library").provides?.dropFolder;
+  if (!dropFolder) throw new Error("the library provides no drop folder");
+  return dropFolder;
+}
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const started = Date.now();

@@ -4,17 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  authorized,
-  createLibraryNode,
-  ingest,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  sharedLocalEmbedder,
-  uploadDocument,
-  waitForJob,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { authorized, startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { ingest, searchLibrary, sharedLocalEmbedder, uploadDocument, waitForJob } from "./library/support.js";
 import { lexicalTerms } from "../shared/retrieval/index.js";
 import { makeProse, reportRareId } from "./fixtures/make-pdfs.js";
 import { jobScope } from "../functions/request-scope.js";
@@ -22,13 +13,13 @@ import { silentLogger } from "../shared/logger.js";
 
 const fixture = async (name: string) => new Uint8Array(await readFile(new URL(`fixtures/${name}`, import.meta.url)));
 
-let node: LibraryNode;
+let node: Harness;
 let reportId: string;
 let notesId: string;
 let plainId: string;
 
 beforeAll(async () => {
-  node = createLibraryNode({ prefix: `test-${crypto.randomUUID().slice(0, 8)}`, embedder: sharedLocalEmbedder() });
+  node = await startHarness({ functions: ["library"], embedder: sharedLocalEmbedder() });
   await node.startWorkers();
   reportId = await ingest(node.app, keys.alice, "report.pdf", await fixture("report.pdf"));
   notesId = await ingest(node.app, keys.alice, "notes.md", await fixture("notes.md"));
@@ -43,6 +34,12 @@ afterAll(async () => {
   await node?.close();
 });
 
+/** The retriever the library gives chat. */
+const retriever = () => {
+  const found = node.fn("library").provides?.retriever;
+  if (!found) throw new Error("the library provides no retriever");
+  return found;
+};
 const search = (body: Record<string, unknown>, key = keys.alice) => searchLibrary(node.app, key, body);
 
 describe("library search over ingested documents", () => {
@@ -74,7 +71,7 @@ describe("library search over ingested documents", () => {
     const { body } = await search({ query: reportRareId });
     expect(body.chunks[0]).toMatchObject({ document_id: reportId, page: 2 });
     expect(body.chunks[0]!.text).toContain(reportRareId);
-    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: reportRareId, topK: 1 });
+    const [hit] = await node.fn("library").service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: reportRareId, topK: 1 });
     expect(hit!.ranks.bm25).toBe(1);
     expect(hit!.ranks.vector).toBeGreaterThan(1);
   });
@@ -122,7 +119,7 @@ describe("library search over ingested documents", () => {
   });
 
   it("gives chat the best passages with citations through the retriever", async () => {
-    const passages = await node.library.retriever.retrieve({
+    const passages = await retriever().retrieve({
       tenant: "alice",
       endUser: "default",
       sessionId: "s",
@@ -133,7 +130,7 @@ describe("library search over ingested documents", () => {
       source: "library",
       citation: { document_id: reportId, filename: "report.pdf", page: 2, chunk_index: expect.any(Number) },
     });
-    const none = await node.library.retriever.retrieve({ tenant: "bob", endUser: "default", sessionId: "s", query: "lighthouse keepers", redis: node.redis });
+    const none = await retriever().retrieve({ tenant: "bob", endUser: "default", sessionId: "s", query: "lighthouse keepers", redis: node.redis });
     expect(none).toEqual([]);
   });
 });

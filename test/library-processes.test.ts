@@ -4,26 +4,18 @@
  * the job completes, and never half of a replacement.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  authorized,
-  createLibraryNode,
-  createWordHashEmbedder,
-  ingest,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { authorized, startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { createWordHashEmbedder, ingest, searchLibrary } from "./library/support.js";
 import { jobScope } from "../functions/request-scope.js";
 import { silentLogger } from "../shared/logger.js";
 
-let a: LibraryNode;
-let b: LibraryNode;
+let a: Harness;
+let b: Harness;
 
 beforeAll(async () => {
-  const prefix = `test-${crypto.randomUUID().slice(0, 8)}`;
   const embedder = createWordHashEmbedder();
-  a = createLibraryNode({ prefix, embedder });
-  b = createLibraryNode({ prefix, embedder });
+  a = await startHarness({ functions: ["library"], embedder });
+  b = await startHarness({ functions: ["library"], prefix: a.prefix, engineUrl: a.engineUrl, embedder });
   await a.startWorkers();
 });
 
@@ -47,7 +39,7 @@ describe("library across processes", () => {
     const documentId = await ingest(a.app, keys.alice, "ledger.txt", "Ledger entry QV-9921-KT records the harbour dues for March.");
     const { body } = await searchLibrary(b.app, keys.alice, { query: "QV-9921-KT" });
     expect(body.chunks[0]).toMatchObject({ document_id: documentId, filename: "ledger.txt", chunk_index: 0 });
-    const hits = await b.library.service.searchHits(jobScope(b.redis, "alice", { logger: silentLogger }), { query: "QV-9921-KT", topK: 1 });
+    const hits = await b.fn("library").service.searchHits(jobScope(b.redis, "alice", { logger: silentLogger }), { query: "QV-9921-KT", topK: 1 });
     expect(hits[0]!.ranks).toEqual({ bm25: 1, vector: expect.any(Number) });
   });
 

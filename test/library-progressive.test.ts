@@ -4,16 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Embedder } from "../shared/embeddings/index.js";
-import {
-  authorized,
-  createLibraryNode,
-  createWordHashEmbedder,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  uploadDocument,
-  waitForJob,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { authorized, startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { createWordHashEmbedder, searchLibrary, uploadDocument, waitForJob } from "./library/support.js";
 import type { JobStatus } from "../functions/library/index.js";
 import { makeProse } from "./fixtures/make-pdfs.js";
 import { jobScope } from "../functions/request-scope.js";
@@ -45,10 +37,10 @@ function createHeldEmbedder() {
 }
 
 const held = createHeldEmbedder();
-let node: LibraryNode;
+let node: Harness;
 
 beforeAll(async () => {
-  node = createLibraryNode({ prefix: `test-${crypto.randomUUID().slice(0, 8)}`, embedder: held.embedder });
+  node = await startHarness({ functions: ["library"], embedder: held.embedder });
   await node.startWorkers();
 });
 
@@ -85,7 +77,7 @@ describe("progressive ingestion", () => {
     const early = await searchLibrary(node.app, keys.alice, { query: "LH-5521-KQ" });
     expect(early.body.chunks[0]).toMatchObject({ document_id: documentId, filename: "ledger.txt" });
     expect(early.body.chunks[0]!.text).toContain("LH-5521-KQ");
-    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
+    const [hit] = await node.fn("library").service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
     expect(hit!.ranks).toEqual({ bm25: 1, vector: null });
     const listed = await (await node.app.request(`/library/documents/${documentId}`, authorized(keys.alice))).json();
     expect(listed).toMatchObject({ id: documentId, vectors_pending: true });
@@ -96,7 +88,7 @@ describe("progressive ingestion", () => {
     held.release();
     const done = await waitForJob(node.app, keys.alice, jobId);
     expect(done).toMatchObject({ state: "completed", progress: { stage: "completed", chunks_done: status.progress.chunks_total } });
-    const [after] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
+    const [after] = await node.fn("library").service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "LH-5521-KQ", topK: 1 });
     expect(after!.ranks.vector).not.toBeNull();
     expect(await (await node.app.request(`/library/documents/${documentId}`, authorized(keys.alice))).json()).toMatchObject({ vectors_pending: false });
   });

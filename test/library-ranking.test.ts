@@ -3,23 +3,17 @@
  * it points to, and a chunk deep in a section matches the section's words through its heading path.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createLibraryNode,
-  createWordHashEmbedder,
-  ingest,
-  libraryKeysForTests as keys,
-  searchLibrary,
-  type LibraryNode,
-} from "../functions/library/test-harness.js";
+import { startHarness, harnessKeys as keys, type Harness } from "./harness.js";
+import { createWordHashEmbedder, ingest, searchLibrary } from "./library/support.js";
 import { makeManualPdf, manualDeepPassage } from "./fixtures/make-pdfs.js";
 import { jobScope } from "../functions/request-scope.js";
 import { silentLogger } from "../shared/logger.js";
 
-let node: LibraryNode;
+let node: Harness;
 let manualId: string;
 
 beforeAll(async () => {
-  node = createLibraryNode({ prefix: `test-${crypto.randomUUID().slice(0, 8)}`, embedder: createWordHashEmbedder() });
+  node = await startHarness({ functions: ["library"], embedder: createWordHashEmbedder() });
   await node.startWorkers();
   manualId = await ingest(node.app, keys.alice, "manual.pdf", await makeManualPdf());
 }, 60_000);
@@ -50,7 +44,7 @@ describe("library ranking", () => {
     const { body } = await searchLibrary(node.app, keys.alice, { query: "salt pans brine", top_k: 3 });
     expect(body.chunks[0]!.text).toContain(manualDeepPassage);
     expect(body.chunks[0]!.text).not.toContain("Salt pans");
-    const [hit] = await node.library.service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "salt pans brine", topK: 1 });
+    const [hit] = await node.fn("library").service.searchHits(jobScope(node.redis, "alice", { logger: silentLogger }), { query: "salt pans brine", topK: 1 });
     expect(hit!.chunk.section).toBe("2 Salt pans › 2.1 Evaporation basins");
   });
 

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestClock, harnessKeys, startMemoryHarness, type MemoryHarness } from "../functions/memory/test-harness.js";
+import { createTestClock, harnessKeys, startHarness, type Harness } from "./harness.js";
 import { jobScope } from "../functions/request-scope.js";
 import { silentLogger } from "../shared/logger.js";
 import { createLocalEmbedder } from "../infra/node/embeddings/local-embedder.js";
@@ -8,16 +8,16 @@ import { createLocalEmbedder } from "../infra/node/embeddings/local-embedder.js"
 /**
  * Acceptance: conversations through `POST /v1/chat/completions` (the official openai SDK) against
  * the emulated engine, with the real BullMQ worker scoring captured turns, and the memory API over
- * HTTP. Built from the memory and chat functions directly, so it does not depend on a composition root.
+ * HTTP. Only the memory and chat functions, composed by functions/compose.ts as every runtime composes them.
  */
-let harness: MemoryHarness;
+let harness: Harness;
 let client: OpenAI;
 const day = 24 * 3600_000;
 const clock = createTestClock(Date.UTC(2026, 0, 1));
 
 beforeAll(async () => {
   // The embedder users get by default: offline USE-lite, so similarity here is real semantics.
-  harness = await startMemoryHarness({ chat: true, workers: true, clock, embedder: createLocalEmbedder(), env: { ARCHIVE_KEEP_RECENT: "0", ARCHIVE_DAYS: "30" } });
+  harness = await startHarness({ functions: ["memory", "chat"], workers: true, clock, embedder: createLocalEmbedder(), env: { ARCHIVE_KEEP_RECENT: "0", ARCHIVE_DAYS: "30" } });
   client = new OpenAI({
     baseURL: "http://archive.invalid/v1",
     apiKey: harnessKeys.alice,
@@ -92,7 +92,7 @@ describe("memory through chat (acceptance)", () => {
     await settle(script.length + 1);
 
     const scope = jobScope(harness.redis, "alice", { logger: silentLogger });
-    const { memories, total } = await harness.memory.service.list(scope, { limit: 50, offset: 0 });
+    const { memories, total } = await harness.fn("memory").service.list(scope, { limit: 50, offset: 0 });
     // Every turn but the exact duplicate and the opted-out one.
     expect(total).toBe(5);
     expect(memories.map((memory) => memory.message)).not.toContain("Never store this one.");

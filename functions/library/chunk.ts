@@ -78,7 +78,7 @@ function chunkPage(text: string, targetTokens: number, overlapTokens: number): S
     if (end <= previousEnd) {
       end = Math.max(end, start);
       while (end < pieces.length && tokensIn(start, end + 1) <= targetTokens) end += 1;
-      for (let candidate = end; candidate > Math.max(start, previousEnd) && end - candidate < WORD_SEARCH; candidate -= 1) {
+      for (let candidate = end; candidate > Math.max(start, previousEnd) && end - candidate < wordSearchPieces; candidate -= 1) {
         if (atWordStart(candidate)) {
           end = candidate;
           break;
@@ -115,7 +115,7 @@ function chunkPage(text: string, targetTokens: number, overlapTokens: number): S
     let candidate = chunkEnd;
     while (candidate - 1 > chunkStart && tokensIn(candidate - 1, chunkEnd) <= overlapTokens) candidate -= 1;
     while (candidate < chunkEnd && !leavesRoom(candidate)) candidate += 1;
-    for (let shorter = candidate; shorter < chunkEnd && shorter - candidate < WORD_SEARCH; shorter += 1) {
+    for (let shorter = candidate; shorter < chunkEnd && shorter - candidate < wordSearchPieces; shorter += 1) {
       if (atWordStart(shorter)) return shorter;
     }
     return candidate;
@@ -148,7 +148,7 @@ function measureSpan(text: string, pieces: Pieces, start: number, end: number, t
 }
 
 /** How many pieces a cut may move to land between words instead of inside one. */
-const WORD_SEARCH = 16;
+const wordSearchPieces = 16;
 
 const isBlank = (text: string, index: number) => /\s/.test(text[index] ?? "");
 
@@ -180,14 +180,14 @@ function sentenceStartPieces(text: string, pieces: Pieces): Int32Array {
  * runs on a same-length copy where a single newline is a space, unless the next line starts a
  * markdown block (heading, list item, quote, table, fence). Same length keeps offsets valid.
  */
-const SOFT_NEWLINE = /(?<=[^\n])\n(?![\n#>*+|`-]|\d+[.)]\s)/g;
+const softNewline = /(?<=[^\n])\n(?![\n#>*+|`-]|\d+[.)]\s)/g;
 /** ICU's sentence iterator slows down superlinearly on long strings (13 s for 1.2 MB), so windows. */
-const SEGMENT_WINDOW = 4096;
+const segmentWindowChars = 4096;
 
 let segmenter: Intl.Segmenter | undefined;
 
 function* sentenceBoundaries(text: string): Generator<number> {
-  const view = text.replace(SOFT_NEWLINE, " ");
+  const view = text.replace(softNewline, " ");
   yield 0;
   if (typeof Intl.Segmenter !== "function") {
     // Fallback for runtimes built without ICU segmentation: terminal punctuation or a blank line.
@@ -197,7 +197,7 @@ function* sentenceBoundaries(text: string): Generator<number> {
   segmenter ??= new Intl.Segmenter("en", { granularity: "sentence" });
   let from = 0;
   while (from < view.length) {
-    const to = Math.min(view.length, from + SEGMENT_WINDOW);
+    const to = Math.min(view.length, from + segmentWindowChars);
     const starts = Array.from(segmenter.segment(view.slice(from, to)), (segment) => segment.index);
     if (to === view.length) {
       for (const start of starts.slice(1)) yield from + start;

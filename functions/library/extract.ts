@@ -37,7 +37,7 @@ export interface ExtractInput {
 /** Reads a PDF's pages; failures are AppErrors (422 for the file's faults) or plain errors. */
 export type PdfExtractor = (filename: string, bytes: Uint8Array, budget: PdfBudget | undefined) => Promise<ExtractedPage[]>;
 
-const EXTENSIONS: Record<string, LibraryFileType> = {
+const fileTypesByExtension: Record<string, LibraryFileType> = {
   pdf: "pdf",
   txt: "txt",
   text: "txt",
@@ -70,11 +70,11 @@ export function safeFilename(name: string): string {
 
 export function fileTypeFromName(filename: string): LibraryFileType | undefined {
   const dot = filename.lastIndexOf(".");
-  return dot > 0 ? EXTENSIONS[filename.slice(dot + 1).toLowerCase()] : undefined;
+  return dot > 0 ? fileTypesByExtension[filename.slice(dot + 1).toLowerCase()] : undefined;
 }
 
 const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((byte, index) => bytes[index] === byte);
-const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
+const pdfMagic = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 
 /** The one answer for a file type the library does not read. */
 export const unsupportedType = (filename: string) =>
@@ -96,7 +96,7 @@ export async function extractDocument(input: ExtractInput, extractPdf: PdfExtrac
 
   // A .txt/.md whose bytes are a PDF is read as the PDF it is: the text path would index binary
   // noise, and misnamed downloads are common. The reverse is not done: a .pdf that is not a PDF fails.
-  if (declaredType === "pdf" || startsWith(input.bytes, PDF_MAGIC)) {
+  if (declaredType === "pdf" || startsWith(input.bytes, pdfMagic)) {
     return { fileType: "pdf", pages: await extractPdf(filename, input.bytes, input.pdfBudget) };
   }
   const text = normalizeText(decodeText(filename, input.bytes));
@@ -132,7 +132,7 @@ export function decodeText(filename: string, bytes: Uint8Array): string {
 }
 
 /** 0x80–0x9F of windows-1252 (WHATWG table); undefined slots map to the same code point. */
-const WINDOWS_1252_HIGH =
+const windows1252High =
   "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f" +
   "\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
 
@@ -144,7 +144,7 @@ function decodeWindows1252(bytes: Uint8Array): string {
   let text = "";
   for (let start = 0; start < bytes.length; start += 8192) {
     const codes = Array.from(bytes.subarray(start, start + 8192), (byte) =>
-      byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_HIGH.charCodeAt(byte - 0x80) : byte,
+      byte >= 0x80 && byte < 0xa0 ? windows1252High.charCodeAt(byte - 0x80) : byte,
     );
     text += String.fromCharCode(...codes);
   }

@@ -4,14 +4,14 @@
  * the contents line pointing to it before the section itself. Recognized by their lines, not by a
  * title: most lines end in a page number, often after a dotted leader, or are bare numbers.
  */
-const LEADER_TO_NUMBER = /(?:\.\s?){3,}\s*[\divxlc]+$/i;
+const leaderToNumber = /(?:\.\s?){3,}\s*[\divxlc]+$/i;
 /** "apples, 12, 45": words, then page numbers; not code or output ("> y <- x * 2", "[1] 12"). */
-const ENDS_IN_PAGE_NUMBER = /^[\p{L}.][^<>=*+{}[\]]*?[\p{L})]\s*,?\s+\d{1,4}(?:,\s*\d{1,4})*$/u;
-const BARE_NUMBER = /^(?:[\dA-Z]{1,3}(?:\.\d{1,3})*|[ivxlc]{1,6})\.?$/i;
-const MAX_ENTRY_CHARS = 90;
+const endsInPageNumber = /^[\p{L}.][^<>=*+{}[\]]*?[\p{L})]\s*,?\s+\d{1,4}(?:,\s*\d{1,4})*$/u;
+const bareNumber = /^(?:[\dA-Z]{1,3}(?:\.\d{1,3})*|[ivxlc]{1,6})\.?$/i;
+const maxEntryChars = 90;
 /** Share of lines that look like entries above which a chunk is navigation. */
-const NAVIGATION_SHARE = 0.5;
-const MIN_LINES = 4;
+const navigationShare = 0.5;
+const minLines = 4;
 
 export function isNavigational(text: string): boolean {
   let lines = 0;
@@ -20,9 +20,9 @@ export function isNavigational(text: string): boolean {
     const line = raw.trim();
     if (line === "") continue;
     lines += 1;
-    if (LEADER_TO_NUMBER.test(line) || BARE_NUMBER.test(line) || (line.length <= MAX_ENTRY_CHARS && ENDS_IN_PAGE_NUMBER.test(line))) entries += 1;
+    if (leaderToNumber.test(line) || bareNumber.test(line) || (line.length <= maxEntryChars && endsInPageNumber.test(line))) entries += 1;
   }
-  return lines >= MIN_LINES && entries / lines >= NAVIGATION_SHARE;
+  return lines >= minLines && entries / lines >= navigationShare;
 }
 
 /**

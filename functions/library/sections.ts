@@ -12,12 +12,12 @@ interface Heading {
   title: string;
 }
 
-const MARKDOWN = /^(#{1,6})\s+(.{1,120}?)\s*#*$/;
-const CHAPTER = /^(?:Chapter|Appendix|Part)\s+[\dA-Z]{1,3}\b[:.]?\s+\S.{0,100}$/;
+const markdownHeading = /^(#{1,6})\s+(.{1,120}?)\s*#*$/;
+const chapterHeading = /^(?:Chapter|Appendix|Part)\s+[\dA-Z]{1,3}\b[:.]?\s+\S.{0,100}$/;
 /** "5.7.2 Linear equations", "B.3.1 Setting paper size", "7 Connections" — but not "5.7.2 Title . . . 24". */
-const NUMBERED = /^(?:\d{1,2}|[A-Z])((?:\.\d{1,2}){0,4})\.?\s+\p{Lu}[^\n]{1,100}$/u;
-const TRAILING_PAGE = /(?:\.\s?){2,}|\s\d+$/;
-const SEPARATOR = " › ";
+const numberedHeading = /^(?:\d{1,2}|[A-Z])((?:\.\d{1,2}){0,4})\.?\s+\p{Lu}[^\n]{1,100}$/u;
+const trailingPage = /(?:\.\s?){2,}|\s\d+$/;
+const pathSeparator = " › ";
 
 function headingsOf(text: string, markdown: boolean): Heading[] {
   const headings: Heading[] = [];
@@ -28,14 +28,14 @@ function headingsOf(text: string, markdown: boolean): Heading[] {
     offset += raw.length + 1;
     if (line.length < 3 || line.length > 120) continue;
     if (markdown) {
-      const match = MARKDOWN.exec(line);
+      const match = markdownHeading.exec(line);
       if (match) headings.push({ offset: at, level: match[1]!.length, title: match[2]! });
       continue;
     }
-    if (TRAILING_PAGE.test(line) || line.endsWith(".")) continue;
-    if (CHAPTER.test(line)) headings.push({ offset: at, level: 1, title: line });
+    if (trailingPage.test(line) || line.endsWith(".")) continue;
+    if (chapterHeading.test(line)) headings.push({ offset: at, level: 1, title: line });
     else {
-      const match = NUMBERED.exec(line);
+      const match = numberedHeading.exec(line);
       // A bare "7 Connections" is a chapter; dots add levels below it.
       if (match) headings.push({ offset: at, level: 1 + (match[1]!.match(/\./g)?.length ?? 0), title: line });
     }
@@ -53,7 +53,7 @@ export function sectionPaths(pages: readonly ChunkablePage[], chunks: readonly C
     for (let level = 0; level < path.length; level += 1) path[level] ??= "";
     path[heading.level - 1] = heading.title;
   };
-  const current = () => path.filter((title) => title !== "").join(SEPARATOR);
+  const current = () => path.filter((title) => title !== "").join(pathSeparator);
   const paths: string[] = [];
   let next = 0;
   for (const page of pages) {

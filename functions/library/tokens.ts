@@ -14,8 +14,8 @@ import cl100k from "js-tiktoken/ranks/cl100k_base";
  * spaces) would stall a job for minutes. Longer pieces are counted in slices of this many characters;
  * for such runs the count can differ from OpenAI's by a few tokens, which chunking tolerates.
  */
-const MAX_PIECE_CHARS = 64;
-const CACHE_LIMIT = 200_000;
+const maxPieceChars = 64;
+const cacheLimit = 200_000;
 
 let encoder: Tiktoken | undefined;
 const pieceCounts = new Map<string, number>();
@@ -33,7 +33,7 @@ function countPiece(piece: string): number {
     // "|>" and can never trip js-tiktoken's special-token check.
     count = getEncoder().encode(piece).length;
     // A long-lived worker sees unbounded vocabularies (ids, numbers); start over rather than grow.
-    if (pieceCounts.size >= CACHE_LIMIT) pieceCounts.clear();
+    if (pieceCounts.size >= cacheLimit) pieceCounts.clear();
     pieceCounts.set(piece, count);
   }
   return count;
@@ -52,7 +52,7 @@ const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /**
  * Splits text into cl100k pre-tokenizer pieces, further slicing any piece longer than
- * MAX_PIECE_CHARS or holding more than maxPieceTokens tokens so that every piece can fit in a chunk.
+ * maxPieceChars or holding more than maxPieceTokens tokens so that every piece can fit in a chunk.
  */
 export function pretokenize(text: string, maxPieceTokens = Number.POSITIVE_INFINITY): Pieces {
   const starts: number[] = [];
@@ -66,7 +66,7 @@ export function pretokenize(text: string, maxPieceTokens = Number.POSITIVE_INFIN
   for (const match of text.matchAll(new RegExp(cl100k.pat_str, "gu"))) {
     const start = match.index;
     const end = start + match[0].length;
-    if (end - start <= MAX_PIECE_CHARS) {
+    if (end - start <= maxPieceChars) {
       const count = countPiece(match[0]);
       if (count <= maxPieceTokens) {
         push(start, end, count);
@@ -74,7 +74,7 @@ export function pretokenize(text: string, maxPieceTokens = Number.POSITIVE_INFIN
       }
     }
     for (let sliceStart = start; sliceStart < end; ) {
-      let sliceEnd = Math.min(end, sliceStart + MAX_PIECE_CHARS);
+      let sliceEnd = Math.min(end, sliceStart + maxPieceChars);
       if (sliceEnd < end && isHighSurrogate(text.charCodeAt(sliceEnd - 1))) sliceEnd -= 1;
       let count = countPiece(text.slice(sliceStart, sliceEnd));
       // Only reachable with a tiny token budget: shrink one code unit at a time until it fits.
@@ -93,12 +93,12 @@ export function pretokenize(text: string, maxPieceTokens = Number.POSITIVE_INFIN
   return { length: counts.length, starts: Int32Array.from(starts), ends: Int32Array.from(ends), prefix };
 }
 
-/** cl100k_base token count of `text` (see MAX_PIECE_CHARS for the one approximation). */
+/** cl100k_base token count of `text` (see maxPieceChars for the one approximation). */
 export function countTokens(text: string): number {
   let total = 0;
   for (const match of text.matchAll(new RegExp(cl100k.pat_str, "gu"))) {
     const piece = match[0];
-    if (piece.length <= MAX_PIECE_CHARS) {
+    if (piece.length <= maxPieceChars) {
       total += countPiece(piece);
       continue;
     }

@@ -2,12 +2,12 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorIndex, createVectorReplicaCache, type VectorIndex } from "../../shared/vector-index/index.js";
-import { testRedis } from "../../test/redis.js";
-import { chunkId, decodeChunk, encodeChunk, type StoredChunk } from "./chunk-data.js";
-import type { LibraryFileType } from "./extract.js";
-import { createLibraryFollower, followerName } from "./follower.js";
-import { hybridSearch } from "./search.js";
-import { createWordHashEmbedder } from "./test-harness.js";
+import { testRedis } from "../redis.js";
+import { chunkId, decodeChunk, encodeChunk, type StoredChunk } from "../../functions/library/chunk-data.js";
+import type { LibraryFileType } from "../../functions/library/extract.js";
+import { createLibraryFollower, followerName } from "../../functions/library/follower.js";
+import { hybridSearch } from "../../functions/library/search.js";
+import { createWordHashEmbedder } from "./support.js";
 
 const far = Float32Array.from({ length: 64 }, (_, index) => (index === 7 ? 1 : 0));
 // The target chunk's text embeds to `far`: the embedding ranks it below everything.

@@ -1,20 +1,19 @@
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEngineServer } from "../../test/engine-server.js";
+import { startEngineServer } from "../engine-server.js";
 import { silentLogger } from "../../shared/logger.js";
-import { queueNames } from "../../shared/queues.js";
-import type { CapturedTurn } from "../chat/index.js";
-import { jobScope } from "../request-scope.js";
-import { archiveSchedulerId } from "./jobs.js";
-import { startMemoryHarness, type MemoryHarness } from "./test-harness.js";
+import type { CapturedTurn } from "../../functions/chat/index.js";
+import { jobScope } from "../../functions/request-scope.js";
+import { archiveSchedulerId, memoryQueues } from "../../functions/memory/index.js";
+import { startHarness, type Harness } from "../harness.js";
 
 let engine: Awaited<ReturnType<typeof startEngineServer>>;
-let harness: MemoryHarness;
+let harness: Harness;
 let queue: Queue;
 
 beforeAll(async () => {
   engine = await startEngineServer();
-  harness = await startMemoryHarness({ engineUrl: engine.url, workers: true, capture: { attempts: 30, backoffMs: 50 }, env: { ARCHIVE_HOUR: "5" } });
+  harness = await startHarness({ functions: ["memory"], engineUrl: engine.url, workers: true, env: { ARCHIVE_HOUR: "5", MEMORY_CAPTURE_ATTEMPTS: "30", MEMORY_CAPTURE_BACKOFF_MS: "50" } });
   queue = new Queue(memoryQueues.capture, { connection: harness.redis, prefix: harness.keys.queuePrefix });
 });
 afterAll(async () => {
@@ -23,6 +22,19 @@ afterAll(async () => {
   await engine?.close();
 });
 
+const memoryFunction = () => harness.fn("memory");
+const service = () => memoryFunction().service;
+const capture = () => {
+  const found = memoryFunction().provides?.capture;
+  if (!found) throw new Error("memory provides no capture");
+  return found;
+};
+/** Memory's one metrics source (counts, queue depth, lag). */
+const metrics = () => {
+  const [source] = memoryFunction().metrics ?? [];
+  if (!source) throw new Error("memory reports no metrics");
+  return source;
+};
 const unique = () => crypto.randomUUID().slice(0, 8);
 const turnOf = (tenant: string, message: string): CapturedTurn => ({
   tenant,
@@ -51,13 +63,13 @@ describe("memory jobs on real BullMQ workers", () => {
       turnOf(tenant, `Quantum flibbertigibbet zamboni ${unique()}`),
       turnOf(tenant, "I am fine, thanks."),
     ];
-    for (const turn of turns) await harness.memory.capture.capture(turn, harness.redis);
+    for (const turn of turns) await capture().capture(turn, harness.redis);
     // The same turn captured twice (a client retrying its request) is one job.
-    await harness.memory.capture.capture(turns[0]!, harness.redis);
+    await capture().capture(turns[0]!, harness.redis);
     expect(await queue.getJobCountByTypes("waiting", "active", "delayed", "completed", "failed")).toBe(turns.length);
 
     await until(async () => ((await queue.getJob(turns[0]!.turnId))?.attemptsMade ?? 0) >= 2);
-    const during = await harness.memory.metricsSource.collect(async () => harness.redis);
+    const during = await metrics().collect(async () => harness.redis);
     expect(during.json).toMatchObject({ scoring_lag_seconds: expect.any(Number) });
     expect((during.json as { capture_queue: { waiting: number; delayed: number; active: number } }).capture_queue).toSatisfy(
       (counts: { waiting: number; delayed: number; active: number }) => counts.waiting + counts.delayed + counts.active >= 1,
@@ -68,7 +80,7 @@ describe("memory jobs on real BullMQ workers", () => {
     expect(failed).toBe(0);
     const outcomes = await Promise.all(turns.map(async (turn) => (await queue.getJob(turn.turnId))?.returnvalue as { stored: boolean; reason: string }));
     expect(outcomes.map((outcome) => outcome.reason)).toEqual(["stored", "stored", "stored", "stored"]);
-    expect((await harness.memory.service.stats(jobScope(harness.redis, tenant, { logger: silentLogger }))).hot).toBe(4);
+    expect((await service().stats(jobScope(harness.redis, tenant, { logger: silentLogger }))).hot).toBe(4);
   });
 
   it("gives up at once on a job that can never succeed (UnrecoverableError), without retrying", async () => {
@@ -80,7 +92,7 @@ describe("memory jobs on real BullMQ workers", () => {
   });
 
   it("reports aggregate figures only: counts, queue depth, lag — never a tenant", async () => {
-    const { json, gauges } = await harness.memory.metricsSource.collect(async () => harness.redis);
+    const { json, gauges } = await metrics().collect(async () => harness.redis);
     expect(json).toMatchObject({
       total_memories: expect.any(Number),
       hot_memories: expect.any(Number),
@@ -97,8 +109,8 @@ describe("memory jobs on real BullMQ workers", () => {
   });
 
   it("registers the daily archival at ARCHIVE_HOUR UTC as one job scheduler, however often it is called", async () => {
-    await harness.memory.schedule(harness.redis);
-    await harness.memory.schedule(harness.redis);
+    await memoryFunction().startWorkers!(harness.redis);
+    await memoryFunction().startWorkers!(harness.redis);
     const archive = new Queue(memoryQueues.archive, { connection: harness.redis, prefix: harness.keys.queuePrefix });
     try {
       const scheduler = await archive.getJobScheduler(archiveSchedulerId);

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../shared/clock.js";
 import { createRedisKeys } from "../../shared/redis-keys.js";
 import { createVectorIndex, createVectorReplicaCache, type VectorIndex } from "../../shared/vector-index/index.js";
-import { testRedis } from "../../test/redis.js";
-import { chunkId, encodeChunk } from "./chunk-data.js";
-import { libraryKeys } from "./records.js";
-import { createLibraryStore, type NewDocument } from "./store.js";
-import { createWordHashEmbedder } from "./test-harness.js";
+import { testRedis } from "../redis.js";
+import { chunkId, encodeChunk } from "../../functions/library/chunk-data.js";
+import { libraryKeys } from "../../functions/library/records.js";
+import { createLibraryStore, type NewDocument } from "../../functions/library/store.js";
+import { createWordHashEmbedder } from "./support.js";
 
 const embedder = createWordHashEmbedder();
 let redis: Redis;
