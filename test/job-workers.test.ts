@@ -31,11 +31,11 @@ async function settle(queueName: string, name: string, data: unknown) {
   await queue.add(name, data, { jobId, attempts: 5, backoff: { type: "fixed", delay: 10 } });
   const started = Date.now();
   for (;;) {
-    const job = await queue.getJob(jobId);
     const state = await queue.getJobState(jobId);
     // "failed" is final: a retryable failure with attempts left would be "delayed" or "waiting".
-    if (state === "failed" || state === "completed") return { job, state };
-    if (Date.now() - started > 15_000) throw new Error(`job ${jobId} still ${state} after 15 s (attempts made: ${job?.attemptsMade})`);
+    // The job is read after its state, so its fields are those of the settled job.
+    if (state === "failed" || state === "completed") return { job: await queue.getJob(jobId), state };
+    if (Date.now() - started > 15_000) throw new Error(`job ${jobId} still ${state} after 15 s (attempts made: ${(await queue.getJob(jobId))?.attemptsMade})`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -1,5 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { humWav, roundTripSentences, wordErrors } from "../voice-support.js";
@@ -11,11 +12,16 @@ import { startVoiceHarness, type VoiceHarness } from "./voice-harness.js";
  * flite (wasm) speaking and pocketsphinx listening, with the limits a public endpoint needs.
  */
 let harness: VoiceHarness;
+// This file's own temporary folder: other test files run flite at the same time in theirs.
+let scratch: string;
 beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "archive-voice-test-"));
+  process.env.TMPDIR = scratch;
   harness = await startVoiceHarness();
 });
 afterAll(async () => {
   await harness?.close();
+  await rm(scratch, { recursive: true, force: true });
 });
 
 const speak = async (input: string, response_format: "wav" | "pcm" | "flac" = "wav") =>
@@ -139,7 +145,7 @@ describe("voice, local backend", () => {
 
   it("leaves nothing on disk once a request is done", { timeout: 60_000 }, async () => {
     await speak("Nothing should stay behind.");
-    const leftovers = (await readdir(tmpdir())).filter((name) => name.startsWith("archive-flite-"));
+    const leftovers = (await readdir(scratch)).filter((name) => name.startsWith("archive-flite-"));
     expect(leftovers).toEqual([]);
   });
 
