@@ -39,17 +39,27 @@ export function createApp(platform: AppPlatform, options: AppOptions): Hono<AppE
     embedder: createEmbedderCheck(platform.embedder),
   };
   const poolSnapshot = platform.pool.snapshot?.bind(platform.pool);
+  const metricsSources = [
+    ...(poolSnapshot ? [createPoolMetricsSource(poolSnapshot)] : []),
+    ...options.functions.flatMap((fn) => fn.metrics ?? []),
+    ...(options.metrics ?? []),
+  ];
+  // Names key the health report and `/metrics`: a second one of a name would hide the first.
+  assertUnique("function", options.functions.map((fn) => fn.name));
+  assertUnique("health check", [...Object.keys(platformChecks), ...options.functions.flatMap((fn) => [...(fn.checks ?? []), ...(fn.ownChecks ?? [])].map((check) => check.name))]);
+  assertUnique("metrics source", metricsSources.map((source) => source.key));
   const health = createHealthService({
     platform,
     platformChecks,
     functions: options.functions,
-    metricsSources: [
-      ...(poolSnapshot ? [createPoolMetricsSource(poolSnapshot)] : []),
-      ...options.functions.flatMap((fn) => fn.metrics ?? []),
-      ...(options.metrics ?? []),
-    ],
+    metricsSources,
     requestMetrics,
     serviceUrls: options.serviceUrls,
   });
   return createRouter({ platform, functions: options.functions, health, requestMetrics });
+}
+
+function assertUnique(kind: string, names: readonly string[]): void {
+  const repeated = names.filter((name, index) => names.indexOf(name) !== index);
+  if (repeated.length > 0) throw new Error(`two of the composed functions use the ${kind} name "${repeated[0]}"`);
 }

@@ -82,6 +82,15 @@ describe("GET /health", () => {
   });
 });
 
+describe("composition", () => {
+  it("refuses two functions whose health checks share a name (one would hide the other)", () => {
+    const check = { name: "disk", critical: false, run: async () => ({ status: "ok" as const }) };
+    const fn = (name: string): HttpFunction => ({ name, routes: new Hono<AppEnv>(), needs: [], checks: [check] });
+    expect(() => build({ functions: [fn("a"), fn("b")] })).toThrow(/health check name "disk"/);
+    expect(() => build({ functions: [fn("a"), { ...fn("a"), checks: [] }] })).toThrow(/function name "a"/);
+  });
+});
+
 describe("GET /metrics", () => {
   it("keeps the original's fields and adds request figures", async () => {
     const app = build();
