@@ -14,8 +14,9 @@ import { Redis } from "ioredis";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
 import { createApp } from "../../functions/app.js";
 import { createChatFunction } from "../../functions/chat/index.js";
-import { createMemoryFunction, type MemoryFunction } from "../../functions/memory/index.js";
-import { createInferencePool } from "../../gpu/pool.js";
+import { createMemoryFunction, type ColdStore, type MemoryFunction } from "../../functions/memory/index.js";
+import { createInferencePool, type InferencePool } from "../../gpu/pool.js";
+import type { Embedder } from "../../shared/embeddings/index.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { loadConfig } from "../../shared/config.js";
 import { createLocalEmbedder } from "../../shared/embeddings/local-embedder.js";
@@ -36,12 +37,18 @@ const percentile = (samples: number[], fraction: number) => {
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /** Embeddings never computed here: vectors come from the random generator. */
-const randomEmbedder = { id: "random-512", dimension, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("not used")) };
+export const randomEmbedder = { id: "random-512", dimension, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("not used")) };
 
-function memoryFor(redis: Redis, keys: RedisKeys, options: { embedder?: typeof randomEmbedder; capture?: boolean } = {}): MemoryFunction {
-  const config = loadConfig({ MEMORY_RETRIEVAL: "false" });
-  const pool = createInferencePool({ endpoints: [], config: config.inference });
+/** The memory function as a process builds it, over `redis`; `env` adds configuration, `pool` an engine. */
+export function memoryFor(
+  redis: Redis,
+  keys: RedisKeys,
+  options: { embedder?: Embedder; pool?: InferencePool; coldStore?: ColdStore; env?: Record<string, string> } = {},
+): MemoryFunction {
+  const config = loadConfig({ MEMORY_RETRIEVAL: "false", ...options.env });
+  const pool = options.pool ?? createInferencePool({ endpoints: [], config: config.inference });
   return createMemoryFunction({
+    coldStore: options.coldStore,
     keys,
     clock: systemClock,
     ids: createIdGenerator(),
@@ -59,7 +66,7 @@ function memoryFor(redis: Redis, keys: RedisKeys, options: { embedder?: typeof r
  * Words with a Zipf-like spread (rank k about 1/k as often), like conversation — without the 30 most
  * frequent ranks, which in English are the stopwords the tokenizer drops anyway.
  */
-function createSentences(seed: number) {
+export function createSentences(seed: number) {
   let state = seed;
   const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
   const words = Array.from({ length: 5000 }, (_, index) => `w${index.toString(36)}`);
@@ -67,7 +74,7 @@ function createSentences(seed: number) {
   return (length: number) => Array.from({ length }, word).join(" ");
 }
 
-async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
+export async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
   const store = memory.service.open({ tenant, redis });
   const ids = createIdGenerator();
   const sentence = createSentences(7);
