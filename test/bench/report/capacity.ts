@@ -39,6 +39,8 @@ export interface CapacityResult {
   steps: CapacityStep[];
   /** The highest step within budget; null when even the first broke it. */
   capacity: { concurrency: number; throughput_rps: number; p99_ms: number } | null;
+  /** The most requests/s of any step (budget or not, failures at most 1 %): the plateau once a resource saturates. */
+  peak: { concurrency: number; throughput_rps: number } | null;
   /** What stopped it, read from the breaking step (or why nothing did). */
   limit: string;
   /** The same, for ranking: the kind of limit and the component it sits in. */
@@ -56,32 +58,47 @@ const maxFailureShare = 0.01;
 
 export async function findCapacity(type: RequestType, sampler: Sampler, log: (line: string) => void): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
-  for (const concurrency of type.levels) {
+  const measure = async (concurrency: number) => {
     const baseline = type.baseline ? await runLoad(concurrency, type.stepMs, type.baseline) : undefined;
     const { result: load, usage } = await sampled(sampler, () => runLoad(concurrency, type.stepMs, type.request));
     const p99 = type.figure === "ttft_added" ? round(load.ttft_ms.p99 - (baseline?.ttft_ms.p99 ?? 0)) : load.latency_ms.p99;
-    const failed = load.failures > maxFailureShare * (load.requests + load.failures) || load.requests === 0;
-    const step: CapacityStep = { concurrency, load, ...(baseline ? { baseline } : {}), p99_ms: p99, within_budget: !failed && p99 <= type.budgetMs, usage };
+    const step: CapacityStep = { concurrency, load, ...(baseline ? { baseline } : {}), p99_ms: p99, within_budget: !failedTooOften(load) && p99 <= type.budgetMs, usage };
     const after = await type.afterStep?.();
     if (after) step.after = after;
     steps.push(step);
     log(`  ${type.key} ×${concurrency}: ${load.throughput_rps} req/s, p99 ${p99} ms${load.failures ? `, ${load.failures} failed` : ""}${step.within_budget ? "" : " — over budget"}`);
-    if (!step.within_budget) break;
+    return step;
+  };
+  let passed: number | undefined;
+  let broke: number | undefined;
+  for (const concurrency of type.levels) {
+    if (!(await measure(concurrency)).within_budget) {
+      broke = concurrency;
+      break;
+    }
+    passed = concurrency;
   }
-  const passing = steps.filter((step) => step.within_budget);
-  const best = passing[passing.length - 1];
-  const broken = steps.find((step) => !step.within_budget);
+  // One step between the last within budget and the first over it (geometric middle): capacity
+  // to within ~1.4× instead of the levels' 2×, which is what two runs can agree on.
+  if (passed !== undefined && broke !== undefined && broke > passed + 1) await measure(Math.round(Math.sqrt(passed * broke)));
+  steps.sort((left, right) => left.concurrency - right.concurrency);
+  const best = steps.filter((step) => step.within_budget).pop();
+  const broken = steps.find((step) => !step.within_budget && step.concurrency > (best?.concurrency ?? 0));
+  const peak = steps.filter((step) => !failedTooOften(step.load)).sort((left, right) => right.load.throughput_rps - left.load.throughput_rps)[0];
   return {
     key: type.key,
     name: type.name,
     budget: type.budget,
     steps,
     capacity: best ? { concurrency: best.concurrency, throughput_rps: best.load.throughput_rps, p99_ms: best.p99_ms } : null,
+    peak: peak ? { concurrency: peak.concurrency, throughput_rps: peak.load.throughput_rps } : null,
     ...(broken
       ? explainLimit(broken, type.budgetMs)
       : { limit: `not reached: within budget up to ${best?.concurrency} at once (the highest step)`, limited_by: { kind: "not-reached" as const, component: "" } }),
   };
 }
+
+const failedTooOften = (load: LoadResult) => load.failures > maxFailureShare * (load.requests + load.failures) || load.requests === 0;
 
 const saturated = 85;
 

@@ -26,6 +26,7 @@ export async function compareReports(firstPath: string, secondPath: string): Pro
   for (const result of first.capacity) {
     const other = second.capacity.find((candidate) => candidate.key === result.key);
     add(`${result.key}: req/s at capacity`, result.capacity?.throughput_rps, other?.capacity?.throughput_rps, steps(result.capacity?.concurrency, other?.capacity?.concurrency));
+    add(`${result.key}: peak req/s`, result.peak?.throughput_rps, other?.peak?.throughput_rps);
   }
   add("memory scoring: turns/s", first.scoring.turns_per_s, second.scoring.turns_per_s);
   for (const effect of first.knobs) {
@@ -37,5 +38,5 @@ export async function compareReports(firstPath: string, secondPath: string): Pro
   }
   const header = `A: ${firstPath} (${first.machine.date}, ${first.machine.commit}, load ${first.machine.load_average_at_start})\nB: ${secondPath} (${second.machine.date}, ${second.machine.commit}, load ${second.machine.load_average_at_start})\n`;
   const body = table(["figure", "A", "B", "B vs A", `within ±${tolerancePercent} %`, "note"], rows, "|---|---:|---:|---:|---|---|");
-  return { table: `${header}\n${body}\n\n${within ? "All figures agree" : "Some figures differ"} within ±${tolerancePercent} %.`, within };
+  return { table: `${header}\n${body}\n\n${within ? `All figures agree within ±${tolerancePercent} %.` : `Some figures differ by more than ±${tolerancePercent} % (marked **no**).`}`, within };
 }

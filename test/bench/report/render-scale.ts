@@ -3,7 +3,7 @@ import { number, table } from "./markdown.js";
 import type { CapacityReport } from "./render.js";
 
 const kindText: Record<LimitKind["kind"], (component: string) => string> = {
-  "machine-cpu": (component) => `the machine's two cores, the largest share in the ${component}`,
+  "machine-cpu": (component) => `the machine's cores, the largest share in the ${component}`,
   "event-loop": (component) => `the ${component}'s event loop (one core at most)`,
   refusals: (component) => `a bounded queue answering 429 (in the ${component})`,
   queueing: (component) => `a fixed-size pool: requests wait while no core is saturated (busiest: the ${component})`,
@@ -85,7 +85,7 @@ export function renderScale(report: CapacityReport): string {
   return [
     "## 5. Beyond one machine",
     "",
-    "CPU each tier spends per request at capacity (from the same steps), and what that implies for one Redis: its commands run on one thread, so it is",
+    "CPU each tier spends per request at capacity (from the same steps, less what it uses idle), and what that implies for one Redis: its commands run on one thread, so it is",
     "full when that thread is (the ceiling), whatever the number of HTTP and worker processes in front of it. Figures are for full load; keep ~30 % headroom.",
     "",
     table(

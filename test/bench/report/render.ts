@@ -5,7 +5,7 @@ import type { MachineDescription, ModelMemory } from "./machine.js";
 import { number, table } from "./markdown.js";
 import { renderBottlenecks, renderScale } from "./render-scale.js";
 import type { ComponentUsage, UsageSample } from "./sampler.js";
-import type { ScaleResult } from "./scale.js";
+import { stepAtCapacity, type ScaleResult } from "./scale.js";
 import type { ScoringResult } from "./scoring.js";
 import type { StorageResult } from "./storage.js";
 
@@ -53,7 +53,7 @@ function renderBaselines(report: CapacityReport): string {
   const { idle, replicas } = report.baselines;
   const states: [string, UsageSample][] = [["idle (3 s)", idle]];
   for (const result of report.capacity) {
-    const step = [...result.steps].reverse().find((candidate) => candidate.within_budget) ?? result.steps[0];
+    const step = stepAtCapacity(result);
     if (step) states.push([`${result.key} at ${step.concurrency} at once`, step.usage]);
   }
   const httpThreads = (usage: UsageSample) => {
@@ -120,16 +120,17 @@ function renderStorage(report: CapacityReport): string {
 
 function renderCapacity(report: CapacityReport): string {
   const summary = table(
-    ["request type", "budget", "capacity (at once)", "throughput at capacity (req/s)", "p99 at capacity (ms)", "what limits it"],
+    ["request type", "budget", "capacity (at once)", "throughput at capacity (req/s)", "p99 at capacity (ms)", "peak req/s (at once)", "what limits it"],
     report.capacity.map((result) => [
       result.name,
       result.budget,
       result.capacity ? number(result.capacity.concurrency) : "none: over budget from 1",
       number(result.capacity?.throughput_rps),
       number(result.capacity?.p99_ms),
+      result.peak ? `${number(result.peak.throughput_rps)} (${result.peak.concurrency})` : "–",
       result.limit,
     ]),
-    "|---|---|---:|---:|---:|---|",
+    "|---|---|---:|---:|---:|---:|---|",
   );
   const details = report.capacity.map((result) =>
     [
@@ -158,7 +159,7 @@ function renderCapacity(report: CapacityReport): string {
   return [
     "## 3. Capacity per request type",
     "",
-    "Concurrency stepped until the budgeted p99 (or > 1 % failures) broke the budget; capacity is the highest step within it. Steps of a few seconds each, so p99 rests on a few hundred to a few thousand requests (fewer for voice and ingestion).",
+    "Concurrency doubled until the budgeted p99 (or > 1 % failures) broke the budget, then one step between the last two; capacity is the highest step within it, peak the most requests/s any step served (where a resource saturates, the plateau). Steps of a few seconds each, so p99 rests on a few hundred to a few thousand requests (fewer for voice and ingestion).",
     "",
     summary,
     "",

@@ -29,18 +29,33 @@ export interface ScaleResult {
   simulation: KnobEffect | undefined;
 }
 
-/** CPU ms per request of the components whose name starts with `prefix` over a sample. */
-function cpuMsPerRequest(usage: UsageSample, prefix: string, requests: number): number {
-  const percent = usage.components.filter((component) => component.name.startsWith(prefix)).reduce((total, component) => total + component.cpu_percent, 0);
+const cpuPercent = (usage: UsageSample, prefix: string) =>
+  usage.components.filter((component) => component.name.startsWith(prefix)).reduce((total, component) => total + component.cpu_percent, 0);
+
+/**
+ * CPU ms per request of the components whose name starts with `prefix` over a sample, less what
+ * they use idle (probes, BullMQ's polling, heartbeats): the marginal cost, which is what scales.
+ */
+function cpuMsPerRequest(usage: UsageSample, idle: UsageSample, prefix: string, requests: number): number {
+  const idlePercent = cpuPercent(idle, prefix) / Math.max(1, idle.components.filter((component) => component.name.startsWith(prefix)).length);
+  const count = usage.components.filter((component) => component.name.startsWith(prefix)).length;
+  const percent = Math.max(0, cpuPercent(usage, prefix) - idlePercent * count);
   return round((percent * 10 * usage.seconds) / Math.max(1, requests));
 }
 
-const stepAtCapacity = (result: CapacityResult): CapacityStep | undefined =>
-  [...result.steps].reverse().find((step) => step.within_budget) ?? result.steps[0];
+/** Redis CPU ms per request (INFO cpu), less its idle rate. */
+function redisMsPerRequest(usage: UsageSample, idle: UsageSample, requests: number): number {
+  const marginal = Math.max(0, usage.redis_cpu_ms - (idle.redis_cpu_ms / Math.max(0.001, idle.seconds)) * usage.seconds);
+  return Math.round((marginal / Math.max(1, requests)) * 1000) / 1000;
+}
+
+export const stepAtCapacity = (result: CapacityResult): CapacityStep | undefined =>
+  result.steps.filter((step) => step.within_budget).pop() ?? result.steps[0];
 
 const ratio = (numerator: number, denominator: number) => (denominator > 0 ? round(numerator / denominator) : null);
 
 export function computeScale(input: {
+  idle: UsageSample;
   capacity: readonly CapacityResult[];
   scoring: ScoringResult;
   storage: StorageResult;
@@ -51,21 +66,21 @@ export function computeScale(input: {
     const step = stepAtCapacity(result);
     if (!step) return [];
     const requests = step.load.requests;
-    const http = cpuMsPerRequest(step.usage, "HTTP process", requests);
-    const redis = Math.round((step.usage.redis_cpu_ms / Math.max(1, requests)) * 1000) / 1000;
+    const http = cpuMsPerRequest(step.usage, input.idle, "HTTP process", requests);
+    const redis = redisMsPerRequest(step.usage, input.idle, requests);
     return [{
       request: result.key,
       throughput_rps: step.load.throughput_rps,
       http_cpu_ms: http,
-      worker_cpu_ms: cpuMsPerRequest(step.usage, "worker process", requests),
+      worker_cpu_ms: cpuMsPerRequest(step.usage, input.idle, "worker process", requests),
       redis_cpu_ms: redis,
       redis_ceiling_rps: redis > 0 ? Math.round(1000 / redis) : null,
       http_processes_at_redis_ceiling: ratio(http, redis),
     }];
   });
   const turns = input.scoring.turns;
-  const scoringWorker = cpuMsPerRequest(input.scoring.usage, "worker process", turns);
-  const scoringRedis = Math.round((input.scoring.usage.redis_cpu_ms / Math.max(1, turns)) * 1000) / 1000;
+  const scoringWorker = cpuMsPerRequest(input.scoring.usage, input.idle, "worker process", turns);
+  const scoringRedis = redisMsPerRequest(input.scoring.usage, input.idle, turns);
   const chat = rows.find((row) => row.request === "chat");
   const chatRedis = chat ? round(chat.redis_cpu_ms + scoringRedis) : 0;
   const chatCeiling = chatRedis > 0 ? Math.round(1000 / chatRedis) : null;
