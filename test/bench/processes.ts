@@ -121,10 +121,16 @@ function startNodeEntry(script: string, env: Record<string, string>, options: { 
     env: withProfiling({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, "BENCH_ARCHIVE_NODE_OPTIONS"),
     stdio: ["ignore", options.stdout ?? "inherit", "inherit"],
   });
+  let stopping = false;
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  // A process under load that dies says so: its requests would otherwise just fail as refused.
+  child.once("exit", (code, signal) => {
+    if (!stopping) process.stderr.write(`[bench] ${script} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}\n`);
+  });
   return {
     process: child,
     stop: async () => {
+      stopping = true;
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
     },

@@ -22,6 +22,8 @@ export interface Deployment {
   components(): Component[];
   /** Replaces every HTTP process (count of them, env on top of the base) and worker process. */
   restart(options?: { http?: number; workers?: number; httpEnv?: Record<string, string>; workerEnv?: Record<string, string> }): Promise<void>;
+  /** Whether every HTTP and worker process is still running. */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,14 @@ export async function startDeployment(): Promise<Deployment> {
       { name: "engine (emulated)", pid: engine.pid },
       { name: "bench client", pid: process.pid },
     ],
+    alive: () =>
+      [...http, ...workers].every((tier) => {
+        try {
+          return tier.pid !== undefined && process.kill(tier.pid, 0);
+        } catch {
+          return false;
+        }
+      }),
     async restart(options = {}) {
       await stopTiers();
       // Distinct sandbox uids per HTTP process: two processes never share a host uid.

@@ -26,6 +26,8 @@ export interface CapacityReport {
   knobs: KnobEffect[];
   scale: ScaleResult;
   voice_seconds: number;
+  /** Processes that died during the run (restarted, their request type measured again). */
+  incidents: string[];
 }
 
 const mb = (bytes: number) => `${number(Math.round((bytes / 2 ** 20) * 10) / 10)}`;
@@ -40,6 +42,7 @@ function renderHeader(report: CapacityReport): string {
     `Measured ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.cores} × ${machine.cpu}, ${machine.ram_gb} GB RAM, Node ${machine.node}, redis-server ${machine.redis}; commit \`${machine.commit}\`${machine.dirty ? " with uncommitted changes" : ""}; load average ${machine.load_average_at_start} when the run began; the run took ${report.duration_s} s.`,
     "Every figure below comes from this one run of `npm run bench -- report` (JSON: `capacity.json` beside this file).",
     ...(report.quick ? ["", "**REPORT_QUICK=1: fewer, shorter steps. A check that the report runs, not figures to keep.**"] : []),
+    ...report.incidents.map((incident) => `\n**During this run ${incident}.**`),
     "",
     "How: the self-hosted deployment as `infra/node/` runs it, each part its own process on this machine: one private redis-server, the emulated engine",
     "(a stand-in for vLLM streaming 16 tokens 5 ms apart), one HTTP process (`infra/node/server.ts`) and one worker process (`infra/node/worker.ts`),",

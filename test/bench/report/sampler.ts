@@ -125,14 +125,15 @@ export function createSampler(components: () => readonly Component[], redis: Red
           const percent = (ms: number) => round(ms / 10 / Math.max(0.001, seconds));
           const usage = await Promise.all(
             chosen.map(async (component, index) => {
-              const threads = after[index]!.totalMs - before[index]!.totalMs;
-              const main = after[index]!.mainMs - before[index]!.mainMs;
+              // A process that ended meanwhile reads as zero afterwards: it counts nothing, not less than nothing.
+              const threads = Math.max(0, after[index]!.totalMs - before[index]!.totalMs);
+              const main = Math.max(0, after[index]!.mainMs - before[index]!.mainMs);
               const children = Math.max(0, after[index]!.childrenMs - before[index]!.childrenMs);
               return {
                 name: component.name,
                 cpu_percent: percent(threads + children),
                 main_thread_cpu_percent: percent(main),
-                other_threads_cpu_percent: percent(threads - main),
+                other_threads_cpu_percent: percent(Math.max(0, threads - main)),
                 child_processes_cpu_percent: percent(children),
                 rss_mb: await residentMb(component.pid),
               };
