@@ -20,6 +20,8 @@ const open = (options: Parameters<typeof createNodeProcessMetricsSource>[0] = {}
   opened.push(source);
   return { source, figures: async () => (await source.collect(async () => Promise.reject(new Error("no Redis needed")))).json as ProcessFigures };
 };
+/** The embedder face of a thread pool running the fake model (the local embedder is the same over the real one). */
+const embedderOver = (threads: EmbeddingThreads) => ({ id: "fake-3", dimension: 3, embed: (texts: string[]) => threads.embed(texts), usage: () => threads.usage() });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const blockEventLoop = (ms: number) => {
   const until = performance.now() + ms;
@@ -60,18 +62,20 @@ describe("Node process metrics source", () => {
     const threads: EmbeddingThreads = createEmbeddingThreads({ threads: 2, entry: new URL("../../shared/embeddings/fake-model-thread.ts", import.meta.url), settings: { msPerText: 300 } });
     opened.push(threads);
     await Promise.all([threads.embed(["warm"]), threads.embed(["warm"])]);
-    const busy = open({ embedder: threads });
+    const busy = open({ embedder: embedderOver(threads) });
     await Promise.all([threads.embed(["a"]), threads.embed(["b"])]);
     const working = await busy.figures();
     expect(working.embedder?.threads).toBe(2);
     // Both threads busy for nearly all of the window.
     expect(working.embedder?.utilisation).toBeGreaterThan(0.6);
 
-    const idle = open({ embedder: threads });
+    const idle = open({ embedder: embedderOver(threads) });
     await sleep(300);
     expect((await idle.figures()).embedder?.utilisation).toBeLessThan(0.05);
     expect(open().source.key).toBe("process");
-    expect(await open().figures()).toMatchObject({ embedder: null });
+    // An embedder without threads here (the pool's) has no utilisation to report.
+    const pooled = { id: "pool", dimension: 3, embed: async (texts: string[]) => texts.map(() => Float32Array.of(1, 0, 0)) };
+    expect(await open({ embedder: pooled }).figures()).toMatchObject({ embedder: null });
   });
 
   it("rolls its window, so old blocking leaves the figures", async () => {
@@ -89,7 +93,7 @@ describe("Node process metrics source", () => {
   it("exposes Prometheus gauges", async () => {
     const threads = createEmbeddingThreads({ threads: 1, entry: new URL("../../shared/embeddings/fake-model-thread.ts", import.meta.url) });
     opened.push(threads);
-    const { source } = open({ embedder: threads });
+    const { source } = open({ embedder: embedderOver(threads) });
     const text = renderPrometheus((await source.collect(async () => Promise.reject(new Error("unused")))).gauges);
     expect(text).toMatch(/^archive_process_resident_memory_bytes \d+$/m);
     expect(text).toMatch(/^archive_event_loop_delay_p99_seconds [0-9.e-]+$/m);

@@ -1,11 +1,10 @@
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from "node:perf_hooks";
 import type { Gauge, MetricsSource } from "../../functions/health/metrics-source.js";
+import type { Embedder } from "../../shared/embeddings/embedder.js";
 import type { EmbeddingThreadUsage } from "../../shared/embeddings/embedding-threads.js";
 
-/** An embedder whose model runs in this process's threads (the local one); others have no `usage`. */
-export interface ThreadedEmbedder {
-  usage?(): EmbeddingThreadUsage;
-}
+/** Any embedder; the local one, whose model runs in this process's threads, also has `usage`. */
+export type ThreadedEmbedder = Embedder & { usage?(): EmbeddingThreadUsage };
 
 export interface NodeProcessMetricsOptions {
   embedder?: ThreadedEmbedder;
