@@ -17,6 +17,7 @@ import { runLoad } from "../load.js";
 import { findCapacity, type CapacityResult } from "./capacity.js";
 import { seedCorpus } from "./corpus.js";
 import { startDeployment, type Deployment } from "./deployment.js";
+import { measureFullRedis } from "./full-redis.js";
 import { computeGrowth } from "./growth.js";
 import { knobEffect, knobs, type KnobEffect } from "./knobs.js";
 import { describeMachine, measureModelMemory } from "./machine.js";
@@ -99,6 +100,8 @@ export async function benchReport() {
       effects.push(knobEffect(knob, before, after, scoringPair));
     }
     const fragmentation = (await sampled(sampler, async () => undefined)).usage.redis.mem_fragmentation_ratio;
+    log("a full Redis (maxmemory reached)");
+    const fullRedis = await measureFullRedis(deployment.redis, deployment.baseUrl);
     const report: CapacityReport = {
       machine,
       duration_s: Math.round((performance.now() - began) / 1000),
@@ -114,6 +117,7 @@ export async function benchReport() {
       scale: computeScale({ idle, capacity, scoring, storage, replicas, effects }),
       voice_seconds: voice.seconds,
       incidents,
+      full_redis: fullRedis,
     };
     const markdown = renderReport(report);
     await writeFile(new URL("../results/capacity.md", import.meta.url), markdown);

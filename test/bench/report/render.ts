@@ -1,4 +1,5 @@
 import type { CapacityResult } from "./capacity.js";
+import type { FullRedisOutcome } from "./full-redis.js";
 import type { GrowthTable } from "./growth.js";
 import type { KnobEffect } from "./knobs.js";
 import type { MachineDescription, ModelMemory } from "./machine.js";
@@ -28,6 +29,8 @@ export interface CapacityReport {
   voice_seconds: number;
   /** Processes that died during the run (restarted, their request type measured again). */
   incidents: string[];
+  /** What a write and reads answered with Redis at its maxmemory. */
+  full_redis: FullRedisOutcome[];
 }
 
 const mb = (bytes: number) => `${number(Math.round((bytes / 2 ** 20) * 10) / 10)}`;
