@@ -28,7 +28,7 @@ export async function measureScoring(redis: Redis, sampler: Sampler, turns: numb
     const started = performance.now();
     for (let index = 0; index < turns; index++) {
       const turn = { tenant: "default", endUser: "default", sessionId: "", message: `${sentence(18)} (${run} ${index})`, answered: sentence(40) };
-      await capture.capture({ ...turn, turnId: `${run}${index.toString(16).padStart(8, "0")}`, capturedAt: Date.now() }, redis);
+      await capture.capture({ ...turn, turnId: `turn${run}${index.toString(16).padStart(8, "0")}`, capturedAt: Date.now() }, redis);
     }
     await queueSettled(redis, queueNames.memoryCapture, timeoutMs);
     return (performance.now() - started) / 1000;
