@@ -11,7 +11,7 @@ export interface FullRedisOutcome {
 }
 
 /**
- * The `maxmemory` knob at its limit: Redis set just above what it holds, then a write and a read
+ * The `maxmemory` knob at its limit: Redis set just below what it holds, then a write and reads
  * through the HTTP process, as a user would meet a full Redis. Archive runs `noeviction`, so the
  * write must be refused (never a memory silently lost) while reads still answer. The limit is
  * lifted afterwards.
@@ -30,16 +30,10 @@ export async function measureFullRedis(redis: Redis, baseUrl: string): Promise<F
     }
     return { request, status: answer.status, code, ms };
   };
+  // Below what it holds, so it is full whatever others free or write meanwhile (queues, heartbeats).
   const used = (await readRedisMemory(redis)).used_memory_bytes;
-  await redis.config("SET", "maxmemory", String(used + 64 * 1024));
-  let ballast = 0;
+  await redis.config("SET", "maxmemory", String(Math.max(2 ** 20, used - 2 ** 20)));
   try {
-    // Fill what is left until Redis itself refuses a write: from then on it is full for everyone.
-    const chunk = "x".repeat(16 * 1024);
-    for (; ballast < 1000; ballast++) {
-      const refused = await redis.set(`archive:capacity-report:ballast:${ballast}`, chunk).then(() => false, () => true);
-      if (refused) break;
-    }
     return [
       await call("add a memory (POST /memories)", "/memories", { message: `A memory written into a full Redis ${crypto.randomUUID()}` }),
       await call("search memories (POST /memories/search)", "/memories/search", { query: "What did I say about the harbour?", top_k: 5 }),
@@ -47,6 +41,5 @@ export async function measureFullRedis(redis: Redis, baseUrl: string): Promise<F
     ];
   } finally {
     await redis.config("SET", "maxmemory", "0");
-    if (ballast > 0) await redis.del(...Array.from({ length: ballast + 1 }, (_, index) => `archive:capacity-report:ballast:${index}`));
   }
 }
