@@ -7,7 +7,7 @@ import { residentMb } from "./sampler.js";
 export interface MachineDescription {
   date: string;
   commit: string;
-  /** Uncommitted changes in the worktree the run came from. */
+  /** Uncommitted changes to tracked files (other than the results) in the worktree the run came from. */
   dirty: boolean;
   cores: number;
   cpu: string;
@@ -30,7 +30,8 @@ export function describeMachine(): MachineDescription {
   return {
     date: new Date().toISOString(),
     commit: output("git", ["rev-parse", "--short", "HEAD"]),
-    dirty: output("git", ["status", "--porcelain", "--untracked-files=no"]) !== "",
+    // The report's own output files do not count: they change between two runs by design.
+    dirty: output("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!test/bench/results"]) !== "",
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? "unknown",
     ram_gb: round(totalmem() / 2 ** 30),
