@@ -7,6 +7,7 @@ import { createEmbedderCheck, type EmbedderProbe } from "./health/embedder-check
 import { createInferenceCheck, type PoolProbe } from "./health/inference-check.js";
 import type { MetricsSource } from "./health/metrics-source.js";
 import { createPoolMetricsSource } from "./health/pool-metrics.js";
+import { createRedisMemoryMetricsSource } from "./health/redis-memory-metrics.js";
 import { createQueueCheck } from "./health/queue-check.js";
 import { createRequestMetrics } from "./health/request-metrics.js";
 import { createHealthService } from "./health/service.js";
@@ -41,6 +42,7 @@ export function createApp(platform: AppPlatform, options: AppOptions): Hono<AppE
   const poolSnapshot = platform.pool.snapshot?.bind(platform.pool);
   const metricsSources = [
     ...(poolSnapshot ? [createPoolMetricsSource(poolSnapshot)] : []),
+    createRedisMemoryMetricsSource(),
     ...options.functions.flatMap((fn) => fn.metrics ?? []),
     ...(options.metrics ?? []),
   ];

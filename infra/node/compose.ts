@@ -17,6 +17,7 @@ import { createFileColdStore } from "./cold-store-files.js";
 import { watchDropFolder } from "./drop-folder.js";
 import { startJobWorkers } from "./job-workers.js";
 import { createPdfExtraction } from "./pdf-extraction.js";
+import { createNodeProcessMetricsSource } from "./process-metrics.js";
 import { createNodePool } from "./pool.js";
 import { createSharedRedis } from "./redis.js";
 import { createBwrapSandboxBackend } from "./sandbox-bwrap.js";
@@ -85,6 +86,8 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     ? createRemoteSandboxBackend({ url: config.sandbox.url, apiKey: config.sandbox.apiKey })
     : createBwrapSandboxBackend({ config: config.sandbox, logger, clock });
   const voice = createNodeVoice({ config, logger, clock });
+  // This process's RSS, CPU, event-loop delay and embedder threads, in /metrics.
+  const processMetrics = createNodeProcessMetricsSource({ embedder });
 
   const composition = composeFunctions(
     {
@@ -104,6 +107,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
       ui: createFileUiAssets(),
     },
     {
+      metrics: [processMetrics],
       serviceUrls: {
         redis: redactUrl(options.redisUrl),
         inference: (options.endpoints ?? config.inference.endpoints).map((endpoint) => redactUrl(endpoint.url)).join(", ") || "modal",
@@ -134,6 +138,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
     warmed,
     async close() {
       stopProbing();
+      processMetrics.close();
       await voice.close();
       await dropFolder?.close();
       await workers?.close();

@@ -15,14 +15,14 @@ export interface ChatBenchRow {
   cpu_ms_per_request: number | undefined;
 }
 
-const body = JSON.stringify({
+export const chatRequestBody = JSON.stringify({
   model: "archive-emulated-1",
   messages: [{ role: "user", content: "Tell me something about lighthouse keepers." }],
   max_tokens: 16,
   stream: true,
 });
 
-const streamFrom = (base: string) => createSseClient(`${base}/v1/chat/completions`, body);
+const streamFrom = (base: string) => createSseClient(`${base}/v1/chat/completions`, chatRequestBody);
 
 interface CaptureQueueMetrics {
   memory_stats?: { capture_queue?: { waiting?: number; active?: number } };

@@ -28,7 +28,8 @@ import { createPoolEmbedder, type Embedder } from "../../shared/embeddings/index
 import { createLocalEmbedder, defaultLocalEmbedderThreads } from "../../infra/node/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
 import { silentLogger } from "../../shared/logger.js";
-import { createRedisKeys } from "../../shared/redis-keys.js";
+import { createQueueProvider } from "../../shared/queues.js";
+import { createRedisKeys, type RedisKeys } from "../../shared/redis-keys.js";
 import { createRandomVectors } from "../../shared/vector-index/random-vectors.js";
 import { createVectorIndex, createVectorReplicaCache } from "../../shared/vector-index/index.js";
 import { startEngineServer } from "../engine-server.js";
@@ -49,7 +50,7 @@ const heapBytes = () => {
 const key = "bench-key-0123456789";
 
 /** One "process": its own Redis client and replica cache over the given key prefix. */
-function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`bench-${crypto.randomUUID().slice(0, 8)}`)) {
+export function buildSystem(url: string, embedder: Embedder, keys = createRedisKeys(`bench-${crypto.randomUUID().slice(0, 8)}`)) {
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const config = loadConfig({ ARCHIVE_API_KEYS: `${key}:bench`, LIBRARY_MAX_UPLOAD_BYTES: String(64 << 20) });
   const ids = createIdGenerator(systemClock);
@@ -168,6 +169,32 @@ async function benchBatchSizes(embedder: Embedder) {
   return { ...rows, query_embedding_p50_ms: round(query.summary().p50) };
 }
 
+/**
+ * `size` synthetic chunks of ~1 kB of varied prose (plus a unique reference id each), 100 per
+ * document, with random vectors, written through the library's vector index, and their document
+ * records: a corpus to search, without paying for embedding it.
+ */
+export async function seedLibraryChunks(redis: Redis, keys: RedisKeys, tenant: string, size: number, embedder: Embedder, random: (dimension: number) => Float32Array) {
+  const index = createVectorIndex({ redis, keys, tenant, collection: "library", embedder, replicas: createVectorReplicaCache() });
+  const perDocument = 100;
+  for (let start = 0; start < size; start += 5000) {
+    const upsert = Array.from({ length: Math.min(5000, size - start) }, (_, offset) => {
+      const position = start + offset;
+      const documentId = (Math.floor(position / perDocument) + 1).toString(16).padStart(32, "0");
+      const text = `${makeProse(12, position + 1)} Reference REF-${position}.`;
+      const chunk = { document_id: documentId, file_type: "txt", page: null, chunk_index: position % perDocument, char_start: 0, char_end: text.length, total_chunks: perDocument, text };
+      return { id: `${documentId}:${position % perDocument}`, vector: random(512), data: JSON.stringify(chunk) };
+    });
+    await index.apply({ upsert });
+  }
+  const pipeline = redis.pipeline();
+  for (let document = 1; document <= size / perDocument; document++) {
+    const id = document.toString(16).padStart(32, "0");
+    pipeline.hset(keys.tenant(tenant, "library", "doc", id), { id, filename: `doc-${document}.txt`, state: "ready" });
+  }
+  await pipeline.exec();
+}
+
 async function benchSearch(url: string, size: number, queries: number) {
   const random = createRandomVectors(size);
   const embedder: Embedder = { id: "bench-random-512", dimension: 512, embed: async (texts) => texts.map(() => random(512)) };
@@ -175,25 +202,8 @@ async function benchSearch(url: string, size: number, queries: number) {
   const tenant = "bench";
   let reader: ReturnType<typeof buildSystem> | undefined;
   try {
-    const index = createVectorIndex({ redis: writer.redis, keys: writer.keys, tenant, collection: "library", embedder, replicas: createVectorReplicaCache() });
-    const perDocument = 100;
     const loadStarted = performance.now();
-    for (let start = 0; start < size; start += 5000) {
-      const upsert = Array.from({ length: Math.min(5000, size - start) }, (_, offset) => {
-        const position = start + offset;
-        const documentId = (Math.floor(position / perDocument) + 1).toString(16).padStart(32, "0");
-        const text = `${makeProse(12, position + 1)} Reference REF-${position}.`;
-        const chunk = { document_id: documentId, file_type: "txt", page: null, chunk_index: position % perDocument, char_start: 0, char_end: text.length, total_chunks: perDocument, text };
-        return { id: `${documentId}:${position % perDocument}`, vector: random(512), data: JSON.stringify(chunk) };
-      });
-      await index.apply({ upsert });
-    }
-    const pipeline = writer.redis.pipeline();
-    for (let document = 1; document <= size / perDocument; document++) {
-      const id = document.toString(16).padStart(32, "0");
-      pipeline.hset(writer.keys.tenant(tenant, "library", "doc", id), { id, filename: `doc-${document}.txt`, state: "ready" });
-    }
-    await pipeline.exec();
+    await seedLibraryChunks(writer.redis, writer.keys, tenant, size, embedder, random);
     const loadS = (performance.now() - loadStarted) / 1000;
 
     // A second process over the same keys: its first search loads the vectors and builds BM25.

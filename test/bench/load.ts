@@ -5,6 +5,8 @@ export interface LoadResult {
   concurrency: number;
   requests: number;
   failures: number;
+  /** Failures by reason (`status 429`, `stream broke off`, ...). */
+  failure_reasons: Record<string, number>;
   seconds: number;
   throughput_rps: number;
   latency_ms: LatencySummary;
@@ -21,6 +23,7 @@ export async function runLoad(concurrency: number, durationMs: number, request: 
   const latency: number[] = [];
   const ttft: number[] = [];
   let failures = 0;
+  const reasons: Record<string, number> = {};
   const begin = performance.now();
   const end = begin + durationMs;
   await Promise.all(
@@ -31,8 +34,10 @@ export async function runLoad(concurrency: number, durationMs: number, request: 
           const firstToken = await request(started);
           latency.push(performance.now() - started);
           ttft.push(firstToken);
-        } catch {
+        } catch (error) {
           failures += 1;
+          const reason = error instanceof Error ? error.message : String(error);
+          reasons[reason] = (reasons[reason] ?? 0) + 1;
         }
       }
     }),
@@ -42,6 +47,7 @@ export async function runLoad(concurrency: number, durationMs: number, request: 
     concurrency,
     requests: latency.length,
     failures,
+    failure_reasons: reasons,
     seconds: round(seconds),
     throughput_rps: round(latency.length / seconds),
     latency_ms: summarize(latency),
@@ -69,7 +75,7 @@ const carry = 32;
  */
 export function createSseClient(url: string, body: string, headers: Record<string, string> = {}): StreamRequest {
   const target = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+  const agent = keepAliveAgent();
   const requestHeaders = { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)), ...headers };
   return (started) =>
     new Promise<number>((resolve, reject) => {
@@ -101,6 +107,43 @@ export function createSseClient(url: string, body: string, headers: Record<strin
       request.on("error", reject);
       request.end(body);
     });
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: Buffer;
+}
+
+/** One plain node:http request (see createSseClient for why not fetch), the whole body read. */
+export function sendRequest(agent: Agent, url: string, init: { method?: string; body?: Uint8Array | string; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  const target = new URL(url);
+  const body = init.body ?? "";
+  const headers = { "content-length": String(Buffer.byteLength(body)), ...init.headers };
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: init.method ?? "POST", headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+export const keepAliveAgent = () => new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+
+/**
+ * A request/response call of the load (no stream): resolves with ms from `started` to the last
+ * byte, rejects with `status <code>` on anything but 2xx. `next` gives each call its request.
+ */
+export function createHttpClient(url: string, next: () => { body?: Uint8Array | string; headers?: Record<string, string>; method?: string }): StreamRequest {
+  const agent = keepAliveAgent();
+  return async (started) => {
+    const answer = await sendRequest(agent, url, next());
+    if (answer.status < 200 || answer.status > 299) throw new Error(`status ${answer.status}`);
+    return performance.now() - started;
+  };
 }
 
 export const round = (value: number) => Math.round(value * 100) / 100;

@@ -13,10 +13,13 @@
 import { silentLogger } from "../../shared/logger.js";
 import { Redis } from "ioredis";
 import { startRedisServer } from "../../emulator/redis-launcher.js";
-import { chatFunction } from "../../functions/chat/index.js";
+import { chatFunction, type TurnCapture } from "../../functions/chat/index.js";
 import { composeModules, loadConfig } from "../../functions/compose.js";
 import { memoryFunction, type MemoryFunction } from "../../functions/memory/index.js";
 import { createInferencePool } from "../../gpu/pool.js";
+import type { ColdStore } from "../../functions/memory/index.js";
+import type { InferencePool } from "../../gpu/pool.js";
+import type { Embedder } from "../../shared/embeddings/index.js";
 import { createIdGenerator, systemClock } from "../../shared/clock.js";
 import { createLocalEmbedder } from "../../infra/node/embeddings/local-embedder.js";
 import { createHistogram } from "../../shared/histogram.js";
@@ -35,21 +38,28 @@ const percentile = (samples: number[], fraction: number) => {
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /** Embeddings never computed here: vectors come from the random generator. */
-const randomEmbedder = { id: "random-512", dimension, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("not used")) };
+export const randomEmbedder = { id: "random-512", dimension, embed: async (): Promise<Float32Array[]> => Promise.reject(new Error("not used")) };
 
-/** Memory as every runtime composes it, without cold storage: one "process" (its own replica cache). */
-function composeMemory(redis: Redis, keys: RedisKeys) {
-  const config = loadConfig({ MEMORY_RETRIEVAL: "false" });
-  return composeModules([memoryFunction], benchPlatform({ config, redis, keys, embedder: randomEmbedder }), { memory: { coldStore: undefined } }, { serviceUrls: {} });
+/** Memory as every runtime composes it, over `redis`, one "process" (its own replica cache); `env` adds configuration, `pool` an engine. */
+function composeMemory(redis: Redis, keys: RedisKeys, options: { embedder?: Embedder; pool?: InferencePool; coldStore?: ColdStore; env?: Record<string, string> } = {}) {
+  const config = loadConfig({ MEMORY_RETRIEVAL: "false", ...options.env });
+  const platform = benchPlatform({ config, redis, keys, embedder: options.embedder ?? randomEmbedder, ...(options.pool ? { pool: options.pool } : {}) });
+  return composeModules([memoryFunction], platform, { memory: { coldStore: options.coldStore } }, { serviceUrls: {} });
 }
 
-const memoryFor = (redis: Redis, keys: RedisKeys): MemoryFunction => composeMemory(redis, keys).functions.memory;
+/** The memory function and its capture seam, as a process composes them. */
+export function memoryFor(redis: Redis, keys: RedisKeys, options: Parameters<typeof composeMemory>[2] = {}): MemoryFunction & { capture: TurnCapture } {
+  const composed = composeMemory(redis, keys, options);
+  const capture = composed.seams.capture;
+  if (!capture) throw new Error("memory offers no capture");
+  return Object.assign(composed.functions.memory, { capture });
+}
 
 /**
  * Words with a Zipf-like spread (rank k about 1/k as often), like conversation — without the 30 most
  * frequent ranks, which in English are the stopwords the tokenizer drops anyway.
  */
-function createSentences(seed: number) {
+export function createSentences(seed: number) {
   let state = seed;
   const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
   const words = Array.from({ length: 5000 }, (_, index) => `w${index.toString(36)}`);
@@ -57,7 +67,7 @@ function createSentences(seed: number) {
   return (length: number) => Array.from({ length }, word).join(" ");
 }
 
-async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
+export async function seedMemories(redis: Redis, memory: MemoryFunction, tenant: string, count: number, random: (dimension: number) => Float32Array) {
   const store = await memory.service.open(jobScope(redis, tenant, { logger: silentLogger }));
   const ids = createIdGenerator();
   const sentence = createSentences(7);

@@ -69,35 +69,72 @@ export async function startArchive(env: Record<string, string>): Promise<ServerU
 }
 
 /**
- * The self-hosted HTTP tier: `infra/node/server.ts` against a private redis-server, with no worker
- * process. Captured turns wait in the queue (as they would for workers on other machines) and are
- * not scored during the measurement.
+ * The self-hosted HTTP tier: `infra/node/server.ts` against a private redis-server (or the given
+ * `redisUrl`), with no worker process. Captured turns wait in the queue (as they would for workers
+ * on other machines) and are not scored during the measurement.
  */
-export async function startHttpTier(env: Record<string, string>): Promise<ServerUnderTest> {
-  const redis = await startRedisServer();
+export async function startHttpTier(env: Record<string, string>, options: { redisUrl?: string } = {}): Promise<ServerUnderTest> {
+  const redis = options.redisUrl ? undefined : await startRedisServer();
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "infra/node/server.ts"], {
-    cwd: root,
-    env: withProfiling({ PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), REDIS_URL: redis.url, ...env }, "BENCH_ARCHIVE_NODE_OPTIONS"),
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const child = startNodeEntry("infra/node/server.ts", { LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), REDIS_URL: options.redisUrl ?? redis!.url, ...env });
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null) child.kill("SIGTERM");
-    await exited;
-    await redis.stop();
+    await child.stop();
+    await redis?.stop();
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (child.process.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`infra/node/server.ts did not become healthy (exit code ${child.exitCode})`);
+      throw new Error(`infra/node/server.ts did not become healthy (exit code ${child.process.exitCode})`);
     }
     const status = await fetch(`${baseUrl}/health`).then((response) => response.status, () => 0);
-    if (status === 200) return { baseUrl, pid: child.pid, stop };
+    if (status === 200) return { baseUrl, pid: child.process.pid, stop };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A self-hosted worker process (`infra/node/worker.ts`: BullMQ workers, scheduler) against `redisUrl`, once it consumes. */
+export async function startWorkerTier(redisUrl: string, env: Record<string, string>): Promise<{ pid: number | undefined; stop(): Promise<unknown> }> {
+  // Its start line (info) is how we know it consumes; the log is read up to there, then dropped.
+  const child = startNodeEntry("infra/node/worker.ts", { REDIS_URL: redisUrl, ...env, LOG_LEVEL: "info" }, { stdout: "pipe" });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("infra/node/worker.ts did not start within 60 s")), 60_000);
+    child.process.once("exit", (code) => reject(new Error(`infra/node/worker.ts exited with ${code}`)));
+    let output = "";
+    child.process.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("archive_worker_started")) {
+        clearTimeout(timer);
+        child.process.stdout?.removeAllListeners("data").resume();
+        resolve();
+      }
+    });
+  });
+  return { pid: child.process.pid, stop: child.stop };
+}
+
+/** `node --import tsx <script>` with only PATH and HOME of our environment (plus profiling flags). */
+function startNodeEntry(script: string, env: Record<string, string>, options: { stdout?: "pipe" | "inherit" } = {}) {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: root,
+    env: withProfiling({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, "BENCH_ARCHIVE_NODE_OPTIONS"),
+    stdio: ["ignore", options.stdout ?? "inherit", "inherit"],
+  });
+  let stopping = false;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  // A process under load that dies says so: its requests would otherwise just fail as refused.
+  child.once("exit", (code, signal) => {
+    if (!stopping) process.stderr.write(`[bench] ${script} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}\n`);
+  });
+  return {
+    process: child,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /**

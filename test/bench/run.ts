@@ -4,6 +4,8 @@ import { cpus } from "node:os";
 /**
  * `npm run bench [-- chat|memory|library|sandbox|voice ...]`: runs the benchmarks, prints Markdown tables and
  * writes JSON to test/bench/results/<name>.json.
+ * `npm run bench -- report`: the capacity report (test/bench/results/capacity.md and .json, ~10 minutes; not run by default).
+ * `npm run bench -- report-compare A.json B.json`: two reports' capacity figures side by side.
  */
 interface BenchResult {
   name: string;
@@ -17,11 +19,27 @@ const suites: Record<string, () => Promise<BenchResult>> = {
   sandbox: async () => (await import("./sandbox.js")).benchSandbox(),
   voice: async () => (await import("./voice.js")).benchVoice(),
 };
+/** Only when asked for by name: too long for a default run. */
+const onRequest: Record<string, () => Promise<BenchResult>> = {
+  report: async () => (await import("./report/index.js")).benchReport(),
+};
+
+if (process.argv[2] === "report-compare") {
+  const [first, second] = process.argv.slice(3);
+  if (!first || !second) {
+    process.stderr.write("usage: npm run bench -- report-compare A.json B.json\n");
+    process.exit(2);
+  }
+  const { compareReports } = await import("./report/compare.js");
+  const comparison = await compareReports(first, second);
+  process.stdout.write(`${comparison.table}\n`);
+  process.exit(comparison.within ? 0 : 1);
+}
 
 const requested = process.argv.slice(2).filter((name) => !name.startsWith("-"));
-const unknown = requested.filter((name) => !(name in suites));
+const unknown = requested.filter((name) => !(name in suites) && !(name in onRequest));
 if (unknown.length > 0) {
-  process.stderr.write(`Unknown benchmark ${unknown.join(", ")}; choose from ${Object.keys(suites).join(", ")}\n`);
+  process.stderr.write(`Unknown benchmark ${unknown.join(", ")}; choose from ${[...Object.keys(suites), ...Object.keys(onRequest), "report-compare"].join(", ")}\n`);
   process.exit(2);
 }
 
@@ -30,8 +48,9 @@ const outDir = new URL("results/", import.meta.url);
 await mkdir(outDir, { recursive: true });
 for (const name of requested.length > 0 ? requested : Object.keys(suites)) {
   process.stdout.write(`\n## ${name}\n\n`);
-  const result = await suites[name]!();
+  const result = await (suites[name] ?? onRequest[name])!();
   process.stdout.write(`${result.table}\n`);
-  await writeFile(new URL(`${name}.json`, outDir), `${JSON.stringify({ machine, ...result }, null, 2)}\n`);
+  // The report is named for what it writes (capacity.json beside capacity.md).
+  await writeFile(new URL(`${result.name}.json`, outDir), `${JSON.stringify({ machine, ...result }, null, 2)}\n`);
 }
 process.exit(0);

@@ -61,6 +61,24 @@ describe("embedding threads", () => {
     await expect(pool.embed(["after"])).rejects.toThrow("closed");
   });
 
+  it("counts the time its threads are busy, and none while they idle (embedder utilisation)", async () => {
+    const pool = open(2, { msPerText: 150 });
+    expect(pool.usage()).toEqual({ size: 2, started: 0, busy: 0, busyMs: 0 });
+    await Promise.all([pool.embed(["warm"]), pool.embed(["warm"])]); // thread start and model load count as busy too
+    const before = pool.usage().busyMs;
+    const running = Promise.all([pool.embed(["a"]), pool.embed(["b"])]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pool.usage()).toMatchObject({ started: 2, busy: 2 });
+    await running;
+    const after = pool.usage();
+    expect(after.busy).toBe(0);
+    // Two threads blocked 150 ms each: about 300 ms of busy time, not the 150 ms of wall time.
+    expect(after.busyMs - before).toBeGreaterThanOrEqual(290);
+    expect(after.busyMs - before).toBeLessThan(1500);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pool.usage().busyMs).toBe(after.busyMs);
+  });
+
   it("does not keep a process alive once idle, without close()", async () => {
     // A real process: only its exit shows whether an idle thread holds the event loop open.
     const dir = await mkdtemp(join(tmpdir(), "embedding-threads-"));

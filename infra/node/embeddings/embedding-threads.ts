@@ -17,15 +17,30 @@ export interface EmbeddingThreadsOptions {
   settings?: unknown;
 }
 
+/** How hard the threads work, for `/metrics`: busy time over wall time is their utilisation. */
+export interface EmbeddingThreadUsage {
+  /** Threads allowed (the configured size). */
+  size: number;
+  /** Threads started so far (they start on demand). */
+  started: number;
+  /** Threads running a call right now. */
+  busy: number;
+  /** Summed time threads spent on calls since the pool was made, running calls included (ms). */
+  busyMs: number;
+}
+
 export interface EmbeddingThreads {
   /** Waits for an idle thread when all are busy. Errors are plain `Error`s; callers classify them. */
   embed(texts: string[]): Promise<Float32Array[]>;
+  usage(): EmbeddingThreadUsage;
   /** Ends every thread; calls in flight and later calls fail. */
   close(): Promise<void>;
 }
 
 interface Task {
   id: number;
+  /** performance.now() when the thread was handed the texts. */
+  startedAt: number;
   resolve(vectors: Float32Array[]): void;
   reject(error: Error): void;
 }
@@ -49,11 +64,13 @@ export function createEmbeddingThreads(options: EmbeddingThreadsOptions): Embedd
   const waiters: { resolve(thread: ModelThread): void; reject(error: Error): void }[] = [];
   let nextTaskId = 0;
   let closed = false;
+  let finishedBusyMs = 0;
 
   const finish = (thread: ModelThread, outcome: { vectors: Float32Array[] } | { error: Error }) => {
     const task = thread.task;
     if (!task) return;
     thread.task = undefined;
+    finishedBusyMs += performance.now() - task.startedAt;
     if ("vectors" in outcome) task.resolve(outcome.vectors);
     else task.reject(outcome.error);
   };
@@ -112,7 +129,7 @@ export function createEmbeddingThreads(options: EmbeddingThreadsOptions): Embedd
       try {
         if (!thread.alive) throw new Error("The embedding thread exited");
         return await new Promise<Float32Array[]>((resolve, reject) => {
-          thread.task = { id: nextTaskId++, resolve, reject };
+          thread.task = { id: nextTaskId++, startedAt: performance.now(), resolve, reject };
           // Referenced only while working: the caller is waiting, so the process must not exit.
           thread.worker.ref();
           thread.worker.postMessage({ id: thread.task.id, texts });
@@ -120,6 +137,11 @@ export function createEmbeddingThreads(options: EmbeddingThreadsOptions): Embedd
       } finally {
         release(thread);
       }
+    },
+    usage() {
+      const now = performance.now();
+      const running = threads.flatMap((thread) => (thread.task ? [now - thread.task.startedAt] : []));
+      return { size, started: threads.length, busy: running.length, busyMs: running.reduce((total, ms) => total + ms, finishedBusyMs) };
     },
     async close() {
       closed = true;

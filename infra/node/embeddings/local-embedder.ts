@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { serviceUnavailable } from "../../../shared/errors.js";
 import { assertEmbeddableTexts, type Embedder } from "../../../shared/embeddings/embedder.js";
-import { createEmbeddingThreads } from "./embedding-threads.js";
+import { createEmbeddingThreads, type EmbeddingThreadUsage } from "./embedding-threads.js";
 import { createMicroBatcher } from "../../../shared/embeddings/micro-batcher.js";
 import { createSentencePieceTokenizer, type SentencePieceTokenizer, type Vocabulary } from "../../../shared/embeddings/sentencepiece-tokenizer.js";
 
@@ -38,6 +38,8 @@ export interface LocalEmbedder extends Required<Embedder> {
    * not pay for it (a chat's retrieval budget is a few hundred ms; loading takes seconds).
    */
   warm(): Promise<void>;
+  /** Busy time of the model threads (`/metrics`: embedder utilisation). */
+  usage(): EmbeddingThreadUsage;
   /** Ends the model threads (idle ones do not keep the process alive anyway). */
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export function createLocalEmbedder(options: LocalEmbedderOptions = {}): LocalEm
     warm: async () => {
       await Promise.all(Array.from({ length: threadCount }, () => threads.embed(["warm-up"])));
     },
+    usage: () => threads.usage(),
     close: () => threads.close(),
   };
 }
