@@ -7,6 +7,7 @@ import { tapBody } from "../gpu/body-tap.js";
 import type { Logger } from "../shared/logger.js";
 import { AppError, isAppError, methodNotAllowed, notFound, payloadTooLarge, uriTooLong, clientClosedRequest } from "../shared/errors.js";
 import { normalizeError, toOpenAIError, toProblem } from "../shared/problem.js";
+import { fromRedisRefusal } from "../shared/redis-errors.js";
 import { authenticate, publicPaths } from "./auth.js";
 import type { AppContext, AppEnv } from "./app-env.js";
 import { createCors } from "./cors.js";
@@ -101,7 +102,7 @@ export function createRouter(deps: RouterDeps): Hono<AppEnv> {
 
   app.onError((error, c) => {
     // A failure after the client left (an upload cut off mid-body) is the client's doing: 499, not a logged 500.
-    const classified = isAppError(error) ? error : c.req.raw.signal.aborted ? clientClosedRequest(error) : (redis.outage?.() ?? error);
+    const classified = isAppError(error) ? error : c.req.raw.signal.aborted ? clientClosedRequest(error) : (redis.outage?.() ?? fromRedisRefusal(error) ?? error);
     const appError = error instanceof HTTPException ? fromHttpException(error) : normalizeError(classified);
     const requestId = c.get("requestId") ?? "unknown";
     const requestLogger = c.get("logger") ?? logger;

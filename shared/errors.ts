@@ -114,6 +114,17 @@ export const serviceUnavailable = (detail: string, options: { code?: string; cau
     headers: options.retryAfterSeconds ? { "Retry-After": String(Math.ceil(options.retryAfterSeconds)) } : {},
   });
 
+/** Redis refused a write because it is at maxmemory (Archive runs it `noeviction`, so nothing was lost or half-written). */
+export const storageFull = (cause: unknown) =>
+  new AppError({
+    code: "storage_full",
+    status: 507,
+    title: "Insufficient Storage",
+    detail: "Archive's Redis is full (maxmemory reached); nothing was written. Reads still work; the operator must raise maxmemory or archive/delete data",
+    expose: true,
+    cause,
+  });
+
 /** The deployment's configuration is invalid (a Worker learns it on its first request); the detail names the variables, never their values. */
 export const misconfigured = (detail: string) =>
   new AppError({ code: "misconfigured", status: 500, title: "Misconfigured", detail, expose: true });
