@@ -1,8 +1,9 @@
-// The few WASI preview1 calls flite.wasm makes, in JavaScript, instead of node:wasi. Node 20's
-// node:wasi keeps the memory it saw when `_start` began; flite's malloc grows that memory, and once
-// V8 has to move it (it does when the process holds many wasm memories), node:wasi writes into
-// freed pages: heap corruption that crashed the server with SIGSEGV after a few hundred syntheses.
-// Here every call reads `memory.buffer` afresh. Plain JavaScript: it runs on a worker thread.
+// The few WASI preview1 calls flite.wasm makes, answered in JavaScript. Not node:wasi: under
+// sustained synthesis it corrupted the flite thread's V8 heap (Node 20) and the server died with
+// SIGSEGV after a few hundred runs; compiling per thread, or a fresh thread every 32 runs, only
+// brought the crash sooner. Its native calls write into wasm memory through raw pointers while
+// flite's malloc grows that memory, the likely culprit. Here every call reads `memory.buffer`
+// afresh, and the WAV stays in memory, not on disk. Plain JavaScript: it runs on a worker thread.
 
 const errno = { success: 0, badf: 8, inval: 28, noent: 44 };
 const outDirFd = 3;
