@@ -37,7 +37,7 @@ export function createApp(platform: AppPlatform, options: AppOptions): Hono<AppE
     redis: redisCheck,
     inference: createInferenceCheck(platform.pool),
     queues: createQueueCheck(platform.keys, queues, platform.clock),
-    embedder: createEmbedderCheck(platform.embedder),
+    embedder: createEmbedderCheck(platform.embedder, platform.clock),
   };
   const poolSnapshot = platform.pool.snapshot?.bind(platform.pool);
   const metricsSources = [

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../shared/logger.js";
 import type { AppContext } from "./app-env.js";
-import { defaultEndUser } from "./chat/hooks.js";
+import { defaultEndUser } from "./chat/index.js";
 import { resolveEndUser } from "./end-user.js";
 
 /**

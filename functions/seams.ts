@@ -30,5 +30,9 @@ export const noSeams: Seams = { retrievers: [], capture: undefined, codeRunner: 
 export function addSeams(seams: Seams, provided: Provided | undefined): Seams {
   if (!provided) return seams;
   const { retriever, ...single } = provided;
+  // One of each: a second would silently replace the first.
+  for (const name of Object.keys(single) as (keyof typeof single)[]) {
+    if (seams[name] !== undefined) throw new Error(`two functions provide the ${name} seam`);
+  }
   return { ...seams, ...single, retrievers: retriever ? [...seams.retrievers, retriever] : seams.retrievers };
 }

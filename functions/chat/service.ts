@@ -1,4 +1,4 @@
-import { type RequestScope } from "../request-scope.js";
+import type { RequestScope } from "../request-scope.js";
 import type { Redis } from "ioredis";
 import type { InferencePool } from "../../gpu/pool.js";
 import type { ChatCompletion, ChatCompletionRequest, ModelList } from "../../gpu/openai-types.js";

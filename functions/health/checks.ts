@@ -9,13 +9,13 @@ export interface CheckResult {
   [figure: string]: unknown;
 }
 
+/** The checks the platform itself runs; a function names those it relies on (a typo does not compile). */
+export type PlatformCheckName = "redis" | "inference" | "queues" | "embedder";
+
 /**
  * One dependency probe. A failing critical check makes the system unhealthy (503); a failing
  * non-critical one (the GPU pool, a queue) only degrades it, since the rest still serves.
  */
-/** The checks the platform itself runs; a function names those it relies on (a typo does not compile). */
-export type PlatformCheckName = "redis" | "inference" | "queues" | "embedder";
-
 export interface HealthCheck {
   name: string;
   critical: boolean;

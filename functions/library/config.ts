@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineConfigSlice, type SectionOf, fraction, integer } from "../../shared/config.js";
+import { tenantPattern } from "../../shared/tenant.js";
 
 /** The library's variables: the drop folder, upload and PDF budgets, ingestion, search fusion, rerank. */
 export const libraryConfig = defineConfigSlice(
   {
     LIBRARY_DROP_DIR: { schema: z.string().optional(), doc: "Folder watched for documents (emulator and self-hosted Node)." },
-    LIBRARY_DROP_TENANT: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default("default"), doc: "Tenant that owns documents from the drop folder." },
+    LIBRARY_DROP_TENANT: { schema: z.string().regex(tenantPattern).default("default"), doc: "Tenant that owns documents from the drop folder." },
     LIBRARY_MAX_UPLOAD_BYTES: { schema: integer(1024, 1 << 30).default(25 << 20), doc: "Largest document upload (bytes); larger gets 413." },
     LIBRARY_PDF_MAX_DECOMPRESSED_BYTES: { schema: integer(1 << 20, 1 << 30).default(128 << 20), doc: "Bytes a PDF's non-image streams may inflate to; more fails the job `pdf_over_budget` (decompression bombs)." },
     LIBRARY_PDF_MAX_OPERATORS_PER_PAGE: { schema: integer(1000, 1e9).default(2_000_000), doc: "Drawing operators one page (content stream) may hold; more fails the job `pdf_over_budget`." },

@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import type { Retriever } from "../chat/index.js";
 import { defineFunction, type FunctionContext, type HttpFunction } from "../http-function.js";
 import { withRedis } from "../platform.js";
 import { jobScope } from "../request-scope.js";

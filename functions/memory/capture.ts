@@ -1,6 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { assertTenant } from "../../shared/redis-keys.js";
-import { type QueueProvider } from "../../shared/queues.js";
+import type { QueueProvider } from "../../shared/queues.js";
 import { memoryQueues } from "./queues.js";
 import type { Logger } from "../../shared/logger.js";
 import type { TurnCapture } from "../chat/index.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineConfigSlice, type SectionOf, fraction, flag, integer } from "../../shared/config.js";
+import { defineConfigSlice, fraction, integer, type SectionOf } from "../../shared/config.js";
 
 /** Memory's variables: surprise scoring, capture, search weights, chat retrieval, archival. */
 export const memoryConfig = defineConfigSlice(

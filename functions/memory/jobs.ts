@@ -5,7 +5,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { MemoryConfig } from "./config.js";
 import type { Logger } from "../../shared/logger.js";
 import { tenantPattern } from "../../shared/tenant.js";
-import { openQueue, type QueueName } from "../../shared/queues.js";
+import { openQueue } from "../../shared/queues.js";
 import { memoryQueues } from "./queues.js";
 import type { RedisKeys } from "../../shared/redis-keys.js";
 import type { JobSpec } from "../http-function.js";

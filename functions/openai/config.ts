@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { defineConfigSlice, type SectionOf, integer } from "../../shared/config.js";
 
 /** The OpenAI-compatible routes' own bounds (chat's are in functions/chat/config.ts). */

@@ -16,7 +16,8 @@ export const sandboxCheckFreshMs = 10_000;
  * Runs a tiny program in each language through the real backend and queue: a sandbox that cannot
  * create its namespaces (or a remote tier that is down) fails here. Not critical — everything
  * else still serves — so it degrades `/health` rather than making it unhealthy. A pass is reused
- * for `sandboxCheckFreshMs` (its age is reported); availability and failures are checked every time.
+ * for `sandboxCheckFreshMs` (its age is reported), so a sandbox that breaks after a pass shows within
+ * that time; availability is checked every time, and after a failure every check runs again.
  */
 export function createSandboxCheck(service: SandboxService, clock: Clock): HealthCheck {
   let lastPass: number | undefined;

@@ -1,10 +1,9 @@
-import { type RequestScope } from "../request-scope.js";
 import { Hono } from "hono";
 import { matchedRoutes } from "hono/route";
 import { badRequest, unsupportedMediaType } from "../../shared/errors.js";
 import type { AppContext, AppEnv } from "../app-env.js";
-import { resolveEndUser } from "../end-user.js";
 import { parseWith, readJson } from "../http.js";
+import { requestScope } from "../request-scope.js";
 import type { Speech } from "./backend.js";
 import type { VoiceMetrics } from "./metrics.js";
 import { speechRequestSchema, synthesizeRequestSchema, transcriptionFieldsSchema, voiceChatFieldsSchema } from "./schema.js";
@@ -59,16 +58,7 @@ export function createVoiceRoutes(options: { service: VoiceService; metrics: Voi
     const { file, fields } = await readUpload(c, ["audio", "file"]);
     const body = parseWith(voiceChatFieldsSchema, fields);
     const sessionId = body.session_id ?? c.req.header("x-session-id");
-    const scope: RequestScope = {
-      tenant: c.get("tenant"),
-      endUser: resolveEndUser(body.user, c.req.header("x-archive-user")),
-      requestId: c.get("requestId"),
-      redis: c.get("redis"),
-      signal: c.req.raw.signal,
-      logger: c.get("logger"),
-      defer: c.get("defer"),
-    };
-    const turn = await service.chat({ ...file, ...body, format: body.response_format, sessionId, signal: c.req.raw.signal }, scope);
+    const turn = await service.chat({ ...file, ...body, format: body.response_format, sessionId, signal: c.req.raw.signal }, requestScope(c, body.user));
     return c.json(
       {
         transcript: turn.transcript.text,

@@ -1,4 +1,4 @@
-import { type RequestScope } from "../request-scope.js";
+import type { RequestScope } from "../request-scope.js";
 import type { Clock } from "../../shared/clock.js";
 import type { VoiceConfig } from "./config.js";
 import { AppError, badRequest } from "../../shared/errors.js";

@@ -67,6 +67,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const { config, logger } = options;
   const clock = systemClock;
   const keys = createRedisKeys(config.redisPrefix);
+  const ids = createIdGenerator(clock);
   const shared = createSharedRedis(options.redisUrl, logger);
   const pool = createNodePool({ config, logger, clock, endpoints: options.endpoints });
   const stopProbing = pool.startProbing();
@@ -92,7 +93,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   const composition = composeFunctions(
     {
       config, logger, clock, keys, pool, embedder, version,
-      ids: createIdGenerator(clock),
+      ids,
       redis: shared.provider,
       startedAt: clock.now(),
       systemStats: readSystemStats,
@@ -117,7 +118,7 @@ export function composeNode(options: NodeCompositionOptions): NodeComposition {
   );
 
   const workers = options.workers
-    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, clock, specs: composition.jobs, workerId: `node-${createIdGenerator(clock).next()}` })
+    ? startJobWorkers({ redisUrl: options.redisUrl, keys, logger, clock, specs: composition.jobs, workerId: `node-${ids.next()}` })
     : undefined;
   const ready = workers ? Promise.all([workers.ready, composition.startWorkers(shared.redis)]).then(() => undefined) : Promise.resolve();
   ready.catch((error: unknown) => logger.error("workers_start_failed", { error }));

@@ -1,4 +1,4 @@
-import { type RequestScope } from "../../request-scope.js";
+import type { RequestScope } from "../../request-scope.js";
 import type { ChatMessage } from "../../../gpu/openai-types.js";
 import type { Clock, IdGenerator } from "../../../shared/clock.js";
 import { notFound, serviceUnavailable } from "../../../shared/errors.js";
