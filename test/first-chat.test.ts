@@ -19,18 +19,22 @@ describe("the first chat after a start", () => {
     // A generous retrieval budget: on two busy cores even a warm model may take longer than chat's
     // 300 ms; that the model is loaded before Archive listens is checked by the order of the log.
     const second = await startEmulatorProcess({ ARCHIVE_DATA_DIR: dir, CHAT_RETRIEVAL_BUDGET_MS: "10000" }, { readyTimeoutMs: 90_000 });
-    const response = await fetch(`${second.baseUrl}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: "Where does my sister Ana live?" }] }),
-    });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { archive: { retrieved: { source: string }[] } };
-    expect(body.archive.retrieved.map((passage) => passage.source)).toContain("memory");
-    const log = second.output();
-    expect(log).toContain('"event":"embedder_ready"');
-    expect(log.indexOf('"event":"embedder_ready"')).toBeLessThan(log.indexOf('"event":"archive_started"'));
-    expect(log).not.toContain("chat_retriever_skipped");
-    await second.stop("SIGTERM");
+    try {
+      const response = await fetch(`${second.baseUrl}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: "Where does my sister Ana live?" }] }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { archive: { retrieved: { source: string }[] } };
+      expect(body.archive.retrieved.map((passage) => passage.source)).toContain("memory");
+      const log = second.output();
+      expect(log).toContain('"event":"embedder_ready"');
+      expect(log.indexOf('"event":"embedder_ready"')).toBeLessThan(log.indexOf('"event":"archive_started"'));
+      expect(log).not.toContain("chat_retriever_skipped");
+    } finally {
+      // Stopped even when an expectation fails: a leaked emulator would hold its Redis and port.
+      await second.stop("SIGTERM");
+    }
   }, 240_000);
 });
