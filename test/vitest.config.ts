@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // expect.poll waits for something to happen (a browser update, a queued job): on two shared
+    // cores that can take longer than vitest's default second; a poll still fails if it never happens.
+    expect: { poll: { timeout: 15_000 } },
   },
 });
