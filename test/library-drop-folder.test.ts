@@ -81,6 +81,12 @@ describe("library drop folder", () => {
 
   it("keeps a renamed file's document without embedding it again, under its new name", async () => {
     const before = await eventually(findChunk(reportRareId, "report.pdf"));
+    // Searchable comes before embedded (keywords commit first): a rename while vectors are still
+    // being filled in queues a job that finishes them, so wait until the document is fully hybrid.
+    await eventually(async () => {
+      const document = await (await node.app.request(`/library/documents/${before.document_id}`, authorized(keys.alice))).json();
+      return document.vectors_pending === false ? true : undefined;
+    });
     const embeddedBefore = embeddedCount();
     await rename(join(dir, "reports", "report.pdf"), join(dir, "quarterly.pdf"));
     const after = await eventually(findChunk(reportRareId, "quarterly.pdf"));
