@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { testRedis } from "../../test/redis.js";
-import { renderPrometheus } from "./prometheus.js";
-import { createRedisMemoryMetricsSource, parseRedisInfo, redisMemoryFrom, type RedisMemoryFigures } from "./redis-memory-metrics.js";
+import { testRedis } from "../redis.js";
+import { renderPrometheus } from "../../functions/health/prometheus.js";
+import { createRedisMemoryMetricsSource, parseRedisInfo, redisMemoryFrom, type RedisMemoryFigures } from "../../functions/health/redis-memory-metrics.js";
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
