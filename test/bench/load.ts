@@ -17,7 +17,12 @@ export interface LoadResult {
 export type StreamRequest = (started: number) => Promise<number>;
 
 /** `concurrency` closed-loop clients issuing requests back to back for `durationMs`. */
-export async function runLoad(concurrency: number, durationMs: number, request: StreamRequest): Promise<LoadResult> {
+/**
+ * `concurrency` loops sending `request` for `durationMs`; with `minRequests`, longer (up to
+ * `maxMs`) until that many have been answered, so a slow low-concurrency step still has enough
+ * samples for its p99 to be more than its single slowest request.
+ */
+export async function runLoad(concurrency: number, durationMs: number, request: StreamRequest, until?: { minRequests: number; maxMs: number }): Promise<LoadResult> {
   // Every sample is kept: the shared histogram's ~4 % buckets are 3 ms wide at 80 ms, too coarse
   // to tell a 1 ms difference between two runs from none at all.
   const latency: number[] = [];
@@ -26,9 +31,14 @@ export async function runLoad(concurrency: number, durationMs: number, request: 
   const reasons: Record<string, number> = {};
   const begin = performance.now();
   const end = begin + durationMs;
+  const hardEnd = begin + Math.max(durationMs, until?.maxMs ?? 0);
+  const going = () => {
+    const now = performance.now();
+    return now < end || (until !== undefined && latency.length + failures < until.minRequests && now < hardEnd);
+  };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
+      while (going()) {
         const started = performance.now();
         try {
           const firstToken = await request(started);

@@ -14,6 +14,8 @@ export interface RequestType {
   figure: "latency" | "ttft_added";
   levels: readonly number[];
   stepMs: number;
+  /** A step also lasts until this many requests were answered (at most `maxStepMs`): p99 of a few dozen is their maximum. */
+  minRequests?: number;
   request: StreamRequest;
   /** The engine alone at the same concurrency (for `ttft_added`), run right before each step. */
   baseline?: StreamRequest;
@@ -53,14 +55,18 @@ export interface LimitKind {
   component: string;
 }
 
+/** The longest a step runs to gather its `minRequests`. */
+const maxStepMs = 30_000;
+
 /** Failures beyond this share of a step's requests break the budget like a slow p99 does. */
 const maxFailureShare = 0.01;
 
 export async function findCapacity(type: RequestType, sampler: Sampler, log: (line: string) => void): Promise<CapacityResult> {
   const steps: CapacityStep[] = [];
   const measure = async (concurrency: number) => {
-    const baseline = type.baseline ? await runLoad(concurrency, type.stepMs, type.baseline) : undefined;
-    const { result: load, usage } = await sampled(sampler, () => runLoad(concurrency, type.stepMs, type.request));
+    const until = type.minRequests ? { minRequests: type.minRequests, maxMs: maxStepMs } : undefined;
+    const baseline = type.baseline ? await runLoad(concurrency, type.stepMs, type.baseline, until) : undefined;
+    const { result: load, usage } = await sampled(sampler, () => runLoad(concurrency, type.stepMs, type.request, until));
     const p99 = type.figure === "ttft_added" ? round(load.ttft_ms.p99 - (baseline?.ttft_ms.p99 ?? 0)) : load.latency_ms.p99;
     const step: CapacityStep = { concurrency, load, ...(baseline ? { baseline } : {}), p99_ms: p99, within_budget: !failedTooOften(load) && p99 <= type.budgetMs, usage };
     const after = await type.afterStep?.();

@@ -76,6 +76,7 @@ export function requestTypes(context: RequestContext): RequestType[] {
   const each = (make: (base: string) => StreamRequest) => roundRobin(baseUrls.map(make));
   const levels = (all: number[]) => (quick ? all.filter((_, index) => index % 2 === 0) : all);
   const stepMs = (ms: number) => (quick ? Math.round(ms / 3) : ms);
+  const minRequests = (count: number) => (quick ? Math.round(count / 3) : count);
   const questions = createSentences(99);
   const topics = ["harbour master", "broken compass", "lemons", "tidal charts fog", "cartographer patience", "winter harvest quay", "lost ledger red book", "bell tower storm"];
   let documents = 0;
@@ -110,6 +111,7 @@ export function requestTypes(context: RequestContext): RequestType[] {
       figure: "ttft_added",
       levels: levels([1, 4, 16, 32, 64, 128]),
       stepMs: stepMs(3000),
+      minRequests: minRequests(100),
       request: each((base) => createSseClient(`${base}/v1/chat/completions`, chatRequestBody)),
       baseline: createSseClient(`${context.engineUrl}/v1/chat/completions`, chatRequestBody),
       // Each turn became a scoring job; what the step left is counted, then dropped, so it does
@@ -130,6 +132,7 @@ export function requestTypes(context: RequestContext): RequestType[] {
       figure: "latency",
       levels: levels([1, 2, 4, 8, 16, 32, 64]),
       stepMs: stepMs(3000),
+      minRequests: minRequests(200),
       request: each((base) => createHttpClient(`${base}/memories/search`, () => json({ query: `What did I say about ${questions(5)}?`, top_k: 10 }))),
     },
     {
@@ -140,6 +143,7 @@ export function requestTypes(context: RequestContext): RequestType[] {
       figure: "latency",
       levels: levels([1, 2, 4, 8, 16, 32, 64]),
       stepMs: stepMs(3000),
+      minRequests: minRequests(200),
       request: each((base) => {
         let index = 0;
         return createHttpClient(`${base}/library/search`, () => json({ query: `${topics[index++ % topics.length]} ${questions(2)}`, top_k: 5 }));
