@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { version } from "../shared/version.js";
-import { readmeWithTable } from "./docs/readme-config.js";
+import { readmeGenerated } from "./docs/readme.js";
 
 const root = new URL("..", import.meta.url);
 
 describe("README", () => {
   const readme = readFileSync(new URL("README.md", root), "utf8");
 
-  it("shows the configuration table generated from every function's variables (npm run docs)", () => {
-    expect(readme, "README.md's configuration table is out of date: run `npm run docs`").toBe(readmeWithTable(readme));
+  it("shows the configuration table from every function's variables and the latest capacity report's summary (npm run docs)", () => {
+    expect(readme, "README.md's configuration table or performance summary is out of date: run `npm run docs`").toBe(readmeGenerated(readme));
   });
 
   it("tells CI's test command", () => {

@@ -127,7 +127,7 @@ export async function benchReport() {
     const markdown = renderReport(report);
     await writeFile(new URL("../results/capacity.md", import.meta.url), markdown);
     await writeFile(new URL("../results/README-section.md", import.meta.url), `${renderReadmeSection(report)}\n`);
-    log(`done in ${report.duration_s} s: test/bench/results/capacity.md, README-section.md`);
+    log(`done in ${report.duration_s} s: test/bench/results/capacity.md, README-section.md (npm run docs puts its summary into README.md)`);
     return { name: "capacity", ...report, table: markdown };
   } finally {
     await deployment.stop();

@@ -27,8 +27,6 @@ export function renderReadmeSection(report: CapacityReport): string {
       ? ""
       : `; a second HTTP process on these same ${machine.cores} cores changed ${second.request} throughput by ${second.throughput_change_percent > 0 ? "+" : ""}${second.throughput_change_percent} % (capacity.md, section 5)`;
   return [
-    "## Performance (measured)",
-    "",
     "`npm run bench -- report` measures what one machine can carry and writes [test/bench/results/capacity.md](test/bench/results/capacity.md) (and `.json`): resource use per",
     "process, Redis bytes per item and the growth that follows, the capacity of each request type (concurrency stepped until p99 breaks a stated budget) and what",
     "limits it, each main knob changed once, and what N HTTP processes and M workers need from one Redis. It takes about ten minutes and needs nothing but this",
