@@ -53,8 +53,8 @@ export async function probeGeneration(options: {
       signal,
     });
     const text = await response.text();
-    // A prompt 4xx is an answer, not a hang (as for requests, see endpoint.ts): a server without a
-    // chat route (a Whisper or TTS server in a voice pool answers 404) must not be taken out of rotation.
+    // A prompt 4xx is an answer, not a hang (as for requests, see endpoint.ts): an engine that refuses
+    // the probe's request (a 404 for an unknown model name, say) is not taken out of rotation for it.
     if (response.status < 500 && !response.ok) return undefined;
     if (!response.ok) return `generation check: HTTP ${response.status}`;
     try {

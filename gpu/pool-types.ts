@@ -70,4 +70,9 @@ export interface InferencePoolOptions {
   failureThreshold?: number;
   /** How often the source is listed again (Modal URLs may move). Default 60 s. */
   refreshIntervalMs?: number;
+  /**
+   * Whether probing also asks an idle endpoint for a one-token chat completion (generation-watch.ts).
+   * Default true; false for pools of servers without a chat route (speech in and out).
+   */
+  generationProbe?: boolean;
 }

@@ -37,6 +37,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   // Looked up per call, not captured: tests and instrumentation may replace globalThis.fetch.
   const fetchImpl: PoolFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const failureThreshold = options.failureThreshold ?? 3;
+  const probeGenerations = options.generationProbe ?? true;
   const configured = options.endpoints;
   const source: EndpointSource = "list" in configured ? configured : createStaticEndpointSource(configured);
   const registry = createEndpointRegistry({
@@ -283,7 +284,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     startProbing() {
       const tick = () => {
         probeAll(config.connectTimeoutMs)
-          .then(() => Array.from(registry.endpoints(), generation.probe))
+          .then(() => (probeGenerations ? Array.from(registry.endpoints(), generation.probe) : []))
           .catch((error: unknown) => logger.error("inference_probe_failed", { error }));
       };
       tick();

@@ -26,7 +26,15 @@ export function createNodeVoice(options: { config: Config; logger: Logger; clock
   const stops: (() => void)[] = [];
   const poolFor = (endpoints: Config["voice"]["sttEndpoints"], model: string | undefined, component: string) => {
     if (endpoints.length === 0) return undefined;
-    const pool = createInferencePool({ endpoints, config: { ...config.inference, model }, logger: logger.child({ component }), clock, fetch: transport.fetch });
+    const pool = createInferencePool({
+      endpoints,
+      config: { ...config.inference, model },
+      logger: logger.child({ component }),
+      clock,
+      fetch: transport.fetch,
+      // Speech servers have no chat route to probe; their /health probe is what tells.
+      generationProbe: false,
+    });
     pools.push(pool);
     stops.push(pool.startProbing());
     return pool;

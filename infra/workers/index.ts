@@ -47,7 +47,7 @@ function build(env: WorkerEnv): App {
   const embedder = createPoolEmbedderOn(pool, config.embeddings.model ?? "");
   // flite and pocketsphinx cannot run in a Worker: voice is the pool's OpenAI-audio servers or nothing.
   const voicePool = (endpoints: typeof config.voice.sttEndpoints, model: string | undefined) =>
-    endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock });
+    endpoints.length === 0 ? undefined : createInferencePool({ endpoints, config: { ...config.inference, model }, logger, clock, generationProbe: false });
   const remote = createPoolVoiceBackend({
     stt: voicePool(config.voice.sttEndpoints, config.voice.sttModel),
     tts: voicePool(config.voice.ttsEndpoints, config.voice.ttsModel),
