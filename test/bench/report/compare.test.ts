@@ -10,7 +10,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 /** The fields of a capacity.json the comparison reads. */
 function report(chatRps: number, scoringTurns: number, concurrency = 16) {
   return {
-    machine: { date: "2026-12-02T02:00:00Z", commit: "abc1234", load_average_at_start: 0.2 },
+    machine: { date: "2026-12-02T02:00:00Z", commit: "abc1234", load_average_at_start: 0.2, cpu_probe_ms_at_start: 50, cpu_probe_ms_at_end: 52.5, steal_percent: 0.4 },
     capacity: [
       { key: "chat", capacity: { concurrency, throughput_rps: chatRps, p99_ms: 120 } },
       { key: "transcription", capacity: null },
@@ -34,6 +34,8 @@ describe("report-compare", () => {
     expect(comparison.table).toContain("| chat: req/s at capacity | 100 | 110 | +10 % | yes |");
     expect(comparison.table).toContain("| memory scoring: turns/s | 20 | 18 | -10 % | yes |");
     expect(comparison.table).toContain("All figures agree within ±15 %.");
+    // How fast a core was at each end of each run, to tell a slower machine from a slower Archive.
+    expect(comparison.table).toContain("cpu probe 50 → 52.5 ms, steal 0.4 %");
   });
 
   it("flags a figure that moved by more, and a capacity step that changed", async () => {

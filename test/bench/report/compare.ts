@@ -36,7 +36,9 @@ export async function compareReports(firstPath: string, secondPath: string): Pro
   for (const item of first.storage.items) {
     add(`bytes per ${item.item}`, item.bytes_per_item, second.storage.items.find((candidate) => candidate.item === item.item)?.bytes_per_item);
   }
-  const header = `A: ${firstPath} (${first.machine.date}, ${first.machine.commit}, load ${first.machine.load_average_at_start})\nB: ${secondPath} (${second.machine.date}, ${second.machine.commit}, load ${second.machine.load_average_at_start})\n`;
+  const describe = (label: string, path: string, { machine }: CapacityReport) =>
+    `${label}: ${path} (${machine.date}, ${machine.commit}, load ${machine.load_average_at_start}, cpu probe ${number(machine.cpu_probe_ms_at_start)} → ${number(machine.cpu_probe_ms_at_end)} ms, steal ${number(machine.steal_percent)} %)`;
+  const header = `${describe("A", firstPath, first)}\n${describe("B", secondPath, second)}\n`;
   const body = table(["figure", "A", "B", "B vs A", `within ±${tolerancePercent} %`, "note"], rows, "|---|---:|---:|---:|---|---|");
   return { table: `${header}\n${body}\n\n${within ? `All figures agree within ±${tolerancePercent} %.` : `Some figures differ by more than ±${tolerancePercent} % (marked **no**).`}`, within };
 }

@@ -35,7 +35,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function benchReport() {
   const quick = process.env.REPORT_QUICK === "1";
   const began = performance.now();
-  const machine = describeMachine();
+  const run = describeMachine();
+  const machine = run.start;
   const corpus = { memories: 10_000, chunks: 10_000 };
   log(`capacity report on ${machine.cores} cores, commit ${machine.commit}${quick ? " (REPORT_QUICK: short steps)" : ""}`);
   const model = await measureModelMemory();
@@ -108,7 +109,7 @@ export async function benchReport() {
     log("a full Redis (maxmemory reached)");
     const fullRedis = await measureFullRedis(deployment.redis, deployment.baseUrl);
     const report: CapacityReport = {
-      machine,
+      machine: { ...machine, ...run.end() },
       duration_s: Math.round((performance.now() - began) / 1000),
       quick,
       corpus,

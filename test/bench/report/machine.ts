@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createLocalEmbedder } from "../../../infra/node/embeddings/local-embedder.js";
 import { round } from "../load.js";
@@ -16,7 +17,15 @@ export interface MachineDescription {
   redis: string;
   /** 1-minute load average when the run started: others' work on the same cores. */
   load_average_at_start: number;
+  /** How long one fixed single-threaded workload took when the run started and when it ended (ms): this core's speed then. */
+  cpu_probe_ms_at_start: number;
+  cpu_probe_ms_at_end: number;
+  /** Share of the machine's CPU time the hypervisor gave to other guests during the run (/proc/stat steal). */
+  steal_percent: number;
 }
+
+/** The part of the description read when the run ends. */
+type AtEnd = Pick<MachineDescription, "cpu_probe_ms_at_end" | "steal_percent">;
 
 const output = (command: string, args: string[]) => {
   try {
@@ -26,8 +35,41 @@ const output = (command: string, args: string[]) => {
   }
 };
 
-export function describeMachine(): MachineDescription {
-  return {
+/**
+ * A fixed single-threaded workload of the kind the services do (JSON round trips, string and float
+ * work), the fastest of seven runs in ms (what the core can do; a slower run only adds noise). Two reports whose probes differ ran on a core of different
+ * speed (another guest on the host, a different host), which moves every capacity figure with it.
+ */
+export function cpuProbeMs(): number {
+  const record = { id: "01JD0000000000000000000000", text: "the quick brown fox jumps over the lazy dog ".repeat(8), vector: Array.from({ length: 64 }, (_, index) => Math.sin(index)) };
+  const runs: number[] = [];
+  for (let run = 0; run < 7; run++) {
+    const started = performance.now();
+    let sum = 0;
+    for (let index = 0; index < 4000; index++) {
+      const copy = JSON.parse(JSON.stringify(record)) as typeof record;
+      sum += copy.text.split(" ").length + copy.vector.reduce((total, value) => total + value * value, 0);
+    }
+    if (!Number.isFinite(sum)) throw new Error("cpu probe: unreachable");
+    runs.push(performance.now() - started);
+  }
+  return round(Math.min(...runs));
+}
+
+/** The machine's CPU time so far, all of it and the steal part, in ticks (/proc/stat; zeros elsewhere). */
+function cpuTicks(): { total: number; steal: number } {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return { total: 0, steal: 0 };
+  }
+}
+
+/** What the run starts with; call `end()` when it is over for the rest of the description. */
+export function describeMachine(): { start: Omit<MachineDescription, keyof AtEnd>; end(): AtEnd } {
+  const ticks = cpuTicks();
+  const start = {
     date: new Date().toISOString(),
     commit: output("git", ["rev-parse", "--short", "HEAD"]),
     // The report's own output files do not count: they change between two runs by design.
@@ -38,6 +80,15 @@ export function describeMachine(): MachineDescription {
     node: process.version,
     redis: /v=(\S+)/.exec(output("redis-server", ["--version"]))?.[1] ?? "unknown",
     load_average_at_start: round(loadavg()[0] ?? 0),
+    cpu_probe_ms_at_start: cpuProbeMs(),
+  };
+  return {
+    start,
+    end() {
+      const now = cpuTicks();
+      const total = now.total - ticks.total;
+      return { cpu_probe_ms_at_end: cpuProbeMs(), steal_percent: total > 0 ? round((100 * (now.steal - ticks.steal)) / total) : 0 };
+    },
   };
 }
 

@@ -43,6 +43,7 @@ function renderHeader(report: CapacityReport): string {
     "# Archive capacity report",
     "",
     `Measured ${machine.date.slice(0, 16).replace("T", " ")} UTC on ${machine.cores} × ${machine.cpu}, ${machine.ram_gb} GB RAM, Node ${machine.node}, redis-server ${machine.redis}; commit \`${machine.commit}\`${machine.dirty ? " with uncommitted changes" : ""}; load average ${machine.load_average_at_start} when the run began; the run took ${report.duration_s} s.`,
+    `A fixed single-threaded workload (machine.ts, \`cpuProbeMs\`) took ${number(machine.cpu_probe_ms_at_start)} ms on one core at the start and ${number(machine.cpu_probe_ms_at_end)} ms at the end; other guests took ${number(machine.steal_percent)} % of the CPU time during the run (steal): compare these before comparing two runs' figures.`,
     "Every figure below comes from this one run of `npm run bench -- report` (JSON: `capacity.json` beside this file).",
     ...(report.quick ? ["", "**REPORT_QUICK=1: fewer, shorter steps. A check that the report runs, not figures to keep.**"] : []),
     ...report.incidents.map((incident) => `\n**During this run ${incident}.**`),
