@@ -166,7 +166,7 @@ function renderCapacity(report: CapacityReport): string {
   return [
     "## 3. Capacity per request type",
     "",
-    "Concurrency doubled until the budgeted p99 (or > 1 % failures) broke the budget, then one step between the last two; capacity is the highest step within it, peak the most requests/s any step served (where a resource saturates, the plateau). Steps of a few seconds each (chat and the searches also until 100 / 200 requests were answered, at most 30 s; the sandbox 8 s), so p99 rests on a hundred to a few thousand requests (fewer for voice and ingestion).",
+    "Concurrency doubled until the budgeted p99 (or > 1 % failures) broke the budget, then one step between the last two; capacity is the highest step within it, peak the most requests/s any step served (where a resource saturates, the plateau). Steps of a few seconds each (and until enough requests were answered, at most 30 s: 100 for chat, 200 for each search, 40 uploads, 20 transcriptions; the sandbox 8 s), so p99 rests on a hundred to a few thousand requests (20 to 100 for transcription and ingestion).",
     "",
     summary,
     "",

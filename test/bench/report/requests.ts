@@ -157,6 +157,8 @@ export function requestTypes(context: RequestContext): RequestType[] {
       figure: "latency",
       levels: levels([1, 2, 4, 8, 16]),
       stepMs: stepMs(6000),
+      // A 6 s step held ~15 uploads, so its p99 was its slowest one.
+      minRequests: minRequests(40),
       request: each(ingest),
       async afterStep() {
         return { settle_ms: await queueSettled(context.redis, libraryIngestQueue, 30_000) };
@@ -182,6 +184,8 @@ export function requestTypes(context: RequestContext): RequestType[] {
       figure: "latency",
       levels: levels([1, 2, 4, 8]),
       stepMs: stepMs(6000),
+      // A 6 s step held 5-10 transcriptions: two runs were 41 % apart.
+      minRequests: minRequests(20),
       request: each((base) => createHttpClient(`${base}/voice/transcribe?language=en`, () => ({ body: context.voice.wav, headers: { "content-type": "audio/wav" } }))),
     },
     {
