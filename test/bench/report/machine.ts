@@ -37,8 +37,9 @@ const output = (command: string, args: string[]) => {
 
 /**
  * A fixed single-threaded workload of the kind the services do (JSON round trips, string and float
- * work), the fastest of seven runs in ms (what the core can do; a slower run only adds noise). Two reports whose probes differ ran on a core of different
- * speed (another guest on the host, a different host), which moves every capacity figure with it.
+ * work): the fastest of seven runs in ms, what the core can do (a slower run only adds noise). Two
+ * reports whose probes differ ran on cores of different speed (another guest on the host, another
+ * host), which moves every capacity figure with it.
  */
 export function cpuProbeMs(): number {
   const record = { id: "01JD0000000000000000000000", text: "the quick brown fox jumps over the lazy dog ".repeat(8), vector: Array.from({ length: 64 }, (_, index) => Math.sin(index)) };
