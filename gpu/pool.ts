@@ -284,7 +284,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     startProbing() {
       const tick = () => {
         probeAll(config.connectTimeoutMs)
-          .then(() => (probeGenerations ? Array.from(registry.endpoints(), generation.probe) : []))
+          .then(() => {
+            if (probeGenerations) for (const endpoint of registry.endpoints()) generation.probe(endpoint);
+          })
           .catch((error: unknown) => logger.error("inference_probe_failed", { error }));
       };
       tick();
